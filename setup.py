@@ -1,0 +1,33 @@
+"""midalign-jax: alignment midtraining, RLVR and evals in JAX."""
+from setuptools import find_packages, setup
+
+setup(
+    name="midalign-jax",
+    version="0.1.0",
+    description="Alignment midtraining, RL with verifiable rewards, and alignment evals in JAX.",
+    python_requires=">=3.11",
+    packages=find_packages(include=["midalign_jax*", "rl*", "evals*"]),
+    install_requires=[
+        "jax>=0.10.0",
+        "optax>=0.2.5",
+        "orbax-checkpoint>=0.11",
+        "grain>=0.2.12",
+        "ml-collections>=1.0",
+        "absl-py>=2.0",
+        "numpy>=1.26",
+        "transformers>=4.50",
+        "tokenizers>=0.21",
+        "safetensors>=0.4",
+        "tensorboardX>=2.6",
+        "pyarrow>=15",
+        "array-record>=0.7",
+        "matplotlib>=3.8",
+    ],
+    extras_require={
+        # torch is the reference for HF parity tests and the baseline in bench/; never imported by the core.
+        "test": ["pytest>=8", "pytest-xdist>=3.5", "torch==2.13.0"],
+        "bench": ["torch==2.13.0", "lm-eval>=0.4.8"],
+        "tpu": ["jax[tpu]"],
+        "gpu": ["jax[cuda12]"],
+    },
+)
