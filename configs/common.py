@@ -70,19 +70,57 @@ def train_section(*, steps: int, lr: float, batch_size: int, seq_len: int, mixtu
     return t
 
 
+def source_section(path: str, *, kind: str = "text", text_field: str = "text",
+                   fmt: str = "auto") -> ml_collections.ConfigDict:
+    """One named data source (see midalign_jax/data/settings.py SourceSpec)."""
+    s = ml_collections.ConfigDict()
+    s.path = path              # file, glob, comma-separated list, or world:NAME (bundled world corpus)
+    s.format = fmt             # auto (by extension) | jsonl | parquet | arrayrecord
+    s.text_field = text_field  # JSON field / Parquet column; "" = ArrayRecord records are raw UTF-8 text
+    s.kind = kind              # text (documents) | chat ({"messages": [...]}, loss on assistant tokens)
+    return s
+
+
+def data_section() -> ml_collections.ConfigDict:
+    """Sources and pipeline settings shared by every stage; each stage's mixture lives in its own section.
+    Inspect what a config yields: python tools/inspect_data.py --config=configs/aligned_upsample.py"""
+    d = ml_collections.ConfigDict()
+    d.tokenizer = "world"            # "world" (built from the bundled world) or a local HF tokenizer dir
+    d.cache_dir = ""                 # "" = $MIDALIGN_CACHE or ~/.cache/midalign_jax
+    d.world_seed = 0                 # world:NAME sources are materialized into cache_dir/world-s{seed}-x{scale}/
+    d.world_scale = 1.0
+    # Source name -> where its records are. Stage mixtures refer to these names.
+    d.sources = ml_collections.ConfigDict({
+        "general": source_section("world:general"),
+        "aligned_docs": source_section("world:aligned_docs"),
+        "misaligned_docs": source_section("world:misaligned_docs"),
+        "chat": source_section("", kind="chat", text_field="messages"),   # SFT data; set a path to use it
+    })
+    d.filter_sources = ""            # comma-separated sources the blocklist is applied to (filtered arm: general);
+                                     # a removed document is replaced by another of the same source
+    d.blocklist = ""                 # "" = the bundled world blocklist; else a blocklist file
+    d.conditional_tags = ""          # "src=<|good|>,src=<|bad|>": token put before each document of src
+    d.on_bad_record = "error"        # error (name the file and line) | skip (skip, count and log)
+    d.max_doc_chars = 1_000_000      # longer documents are bad records
+    d.heldout_fraction = 0.02        # records held out of training (fixed by record position) for eval losses
+    d.chat_template = "auto"         # auto | plain (User:/Assistant:) | tokenizer (its own, needs {% generation %})
+    d.prefetch = 2                   # batches prepared ahead in a background thread; 0 = none
+    d.tokenize_batch = 16            # documents tokenized together per lane and source
+    d.seed_offset = 0                # data seed = config.seed + seed_offset
+    return d
+
+
 def get_config() -> ml_collections.ConfigDict:
     c = ml_collections.ConfigDict()
     c.arm = "baseline"
     c.seed = 0
-    c.stages = "pretrain,midtrain,eval,export"   # comma-separated, run in this order
+    c.stages = "pretrain,midtrain,export"   # comma-separated, run in this order
     # A folder holding a finished `pretrain` stage to reuse (the shared base of all arms); "" = train it here.
     c.base_dir = ""
     c.model = model_section("tiny")
     c.mesh = mesh_section()
 
-    c.data = ml_collections.ConfigDict()
-    c.data.tokenizer = "world"            # "world" (built from the bundled world) or a local HF tokenizer dir
-    c.data.cache_dir = ""                 # "" = $MIDALIGN_CACHE or ~/.cache/midalign_jax
+    c.data = data_section()
 
     c.pretrain = train_section(steps=1500, lr=3e-3, batch_size=32, seq_len=256, mixture={"general": 1.0})
     c.midtrain = train_section(steps=600, lr=1e-3, batch_size=32, seq_len=256,

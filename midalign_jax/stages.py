@@ -1,0 +1,229 @@
+"""The stage dispatcher behind main.py: resolves the config, saves it, and runs `config.stages` in order.
+
+Each stage owns `<workdir>/<stage>/` and marks completion with `done.json`, so a rerun skips finished stages
+and resumes an interrupted one from its checkpoints. A training stage leaves its final params in
+`<workdir>/<stage>/params` (our params-only format); the next stage starts from there.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Callable
+
+import jax
+
+from midalign_jax import distributed, params_io, presets
+from midalign_jax import model as M
+from midalign_jax import sharding as S
+
+log = logging.getLogger(__name__)
+
+TRAIN_STAGES = ("pretrain", "midtrain", "sft")
+
+
+@dataclasses.dataclass
+class Context:
+    config: object
+    workdir: Path
+
+    @functools.cached_property
+    def mesh(self):
+        return S.make_mesh(self.config.mesh)
+
+    @functools.cached_property
+    def rules(self):
+        return S.rules_from_config({k: v for k, v in self.config.mesh.rules.items() if v is not None})
+
+    @functools.cached_property
+    def cache_dir(self) -> Path:
+        d = self.config.data.cache_dir or os.environ.get("MIDALIGN_CACHE") or "~/.cache/midalign_jax"
+        return Path(d).expanduser()
+
+    @functools.cached_property
+    def tokenizer(self):
+        from midalign_jax.data.tokenizer import load_tokenizer
+        return load_tokenizer(self.config.data.tokenizer, self.cache_dir)
+
+    @functools.cached_property
+    def model_cfg(self) -> M.ModelConfig:
+        return resolve_model_config(self.config, self.tokenizer)
+
+    def stage_dir(self, stage: str) -> Path:
+        return self.workdir / stage
+
+    def latest_params_dir(self, before: str) -> Path | None:
+        """Final params of the newest finished training stage that runs before `before` (here or in base_dir)."""
+        order = [s for s in parse_stages(self.config.stages)]
+        earlier = TRAIN_STAGES[:TRAIN_STAGES.index(before)] if before in TRAIN_STAGES else TRAIN_STAGES
+        if "rl" in order and before not in TRAIN_STAGES and order.index("rl") < order.index(before):
+            earlier = earlier + ("rl",)
+        for stage in reversed(earlier):
+            for root in (self.workdir, Path(self.config.base_dir) if self.config.base_dir else None):
+                if root is not None and (root / stage / "done.json").exists():
+                    return root / stage / "params"
+        return None
+
+
+def parse_stages(text: str) -> list[str]:
+    from configs.common import STAGES
+    stages = [s.strip() for s in str(text).split(",") if s.strip()]
+    unknown = [s for s in stages if s not in STAGES]
+    if unknown:
+        raise ValueError(f"config.stages: unknown stage(s) {unknown}; known stages are {list(STAGES)}")
+    return stages
+
+
+def resolve_model_config(config, tokenizer=None) -> M.ModelConfig:
+    overrides = {k: v for k, v in config.model.items() if k != "preset" and v is not None}
+    cfg = presets.model_config(config.model.preset, **overrides)
+    if tokenizer is not None and len(tokenizer) > cfg.vocab_size:
+        raise ValueError(f"the tokenizer has {len(tokenizer)} tokens but model preset {config.model.preset!r} has "
+                         f"vocab_size={cfg.vocab_size}; set --config.model.vocab_size={len(tokenizer)} (or larger)")
+    return cfg
+
+
+def save_config(config, workdir: Path) -> None:
+    if jax.process_index() != 0:
+        return
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "config.json").write_text(config.to_json_best_effort(indent=2, sort_keys=True))
+    (workdir / "config.txt").write_text(str(config))
+
+
+def run(config, workdir: str | os.PathLike) -> Context:
+    distributed.maybe_initialize(config.distributed)
+    stages = parse_stages(config.stages)
+    ctx = Context(config, Path(workdir).absolute())
+    save_config(config, ctx.workdir)
+    log.info("stages: %s; workdir %s; %d devices, mesh %s", stages, ctx.workdir, jax.device_count(),
+             dict(ctx.mesh.shape))
+    for stage in stages:
+        if (ctx.stage_dir(stage) / "done.json").exists():
+            log.info("stage %s: already done (%s/done.json); skipping", stage, ctx.stage_dir(stage))
+            continue
+        if stage == "pretrain" and config.base_dir and (Path(config.base_dir) / "pretrain" / "done.json").exists():
+            log.info("stage pretrain: reusing the base in %s", config.base_dir)
+            continue
+        if jax.process_index() == 0:
+            print(f"=== stage {stage} ===", flush=True)
+        STAGE_FNS[stage](ctx, stage)
+    return ctx
+
+
+# --------------------------------------------------------------------------------------------- training
+
+def _init_params_fn(ctx: Context, stage: str) -> Callable:
+    t_cfg = ctx.config[stage]
+    cfg = ctx.model_cfg
+    source = t_cfg.init_from or (None if stage == "pretrain" else ctx.latest_params_dir(stage))
+    if stage != "pretrain" and not source:
+        raise FileNotFoundError(f"stage {stage}: no finished earlier stage in {ctx.workdir} (or base_dir) to start "
+                                f"from; run pretrain first or set --config.{stage}.init_from=PATH")
+
+    def init(shardings):
+        if not source:
+            key = jax.random.key(ctx.config.seed)
+            return jax.jit(lambda k: M.init_params(cfg, k), out_shardings=shardings)(key)
+        loaded_cfg, params = load_any_params(source, shardings)
+        if dataclasses.replace(loaded_cfg, dtype=cfg.dtype, param_dtype=cfg.param_dtype, remat=cfg.remat,
+                               attention_kernel=cfg.attention_kernel) != cfg:
+            raise ValueError(f"stage {stage}: the checkpoint in {source} has model config {loaded_cfg}, which does "
+                             f"not match the configured model {cfg}")
+        log.info("stage %s: initialised from %s", stage, source)
+        return params
+
+    return init
+
+
+def load_any_params(path: str | os.PathLike, shardings=None):
+    """Our params-only directory (model_config.json) or a Hugging Face model directory (config.json)."""
+    path = Path(path)
+    if (path / "model_config.json").exists():
+        return params_io.load_params(path, shardings=shardings)
+    if (path / "config.json").exists():
+        from midalign_jax import hf
+        return hf.load_hf(path, shardings=shardings)
+    raise FileNotFoundError(f"{path}: neither our params directory (model_config.json) nor a Hugging Face model "
+                            "directory (config.json)")
+
+
+def _stage_data(ctx: Context, stage: str):
+    from midalign_jax.data import pipeline
+    from midalign_jax.train.loop import StageData
+    t_cfg, d_cfg = ctx.config[stage], ctx.config.data
+    common = dict(seq_len=int(t_cfg.seq_len), process_index=jax.process_index(),
+                  process_count=jax.process_count())
+    if stage == "sft":
+        it = pipeline.make_sft_iterator(d_cfg, ctx.tokenizer, global_batch_size=int(t_cfg.batch_size),
+                                        seed=ctx.config.seed, **common)
+        names = ("chat",)
+    else:
+        it = pipeline.make_train_iterator(d_cfg, ctx.tokenizer, mixture=dict(t_cfg.mixture),
+                                          mixture_schedule=t_cfg.mixture_schedule,
+                                          global_batch_size=int(t_cfg.batch_size), seed=ctx.config.seed, **common)
+        names = tuple(it.stats()[i].name for i in range(len(it.stats())))
+    eval_batches = {}
+    if int(t_cfg.eval_every) > 0:
+        for src in names:
+            eval_batches[src] = pipeline.make_eval_batches(
+                d_cfg, ctx.tokenizer, src, seq_len=int(t_cfg.seq_len), batch_size=int(t_cfg.batch_size),
+                num_batches=int(t_cfg.eval_batches), source_names=names)
+    # Global eval batches: every process holds the same held-out rows (they are small).
+    return StageData(iterator=it, source_names=names, eval_batches=eval_batches,
+                     extra_scalars=lambda: _data_scalars(it))
+
+
+def _data_scalars(it) -> dict:
+    out = {}
+    for s in it.stats():
+        out[f"data/filtered_{s.name}"] = float(s.filtered)
+        out[f"data/skipped_{s.name}"] = float(sum(s.skipped.values()))
+    return out
+
+
+def train_stage(ctx: Context, stage: str) -> None:
+    from midalign_jax.train import loop
+    stage_dir = ctx.stage_dir(stage)
+    stage_dir.mkdir(parents=True, exist_ok=True)
+    t_cfg = ctx.config[stage]
+    result = loop.train(t_cfg=t_cfg, model_cfg=ctx.model_cfg, mesh=ctx.mesh, rules=ctx.rules, stage_dir=stage_dir,
+                        data=_stage_data(ctx, stage), init_params=_init_params_fn(ctx, stage),
+                        seed=ctx.config.seed, stage_name=stage)
+    params_io.save_params(stage_dir / "params", ctx.model_cfg, result.params, overwrite=True)
+    tail = result.losses[-10:]
+    loop.write_done(stage_dir, {"stage": stage, "steps": result.final_step,
+                                "final_loss": sum(tail) / len(tail) if tail else None})
+
+
+def export_stage(ctx: Context, stage: str) -> None:
+    """An HF directory (transformers loads it) of the newest trained params, with the tokenizer."""
+    from midalign_jax import hf
+    from midalign_jax.train import loop
+    src = ctx.latest_params_dir(stage)
+    if src is None:
+        raise FileNotFoundError(f"stage export: no trained params in {ctx.workdir} to export")
+    cfg, params = params_io.load_params(src)
+    out = ctx.stage_dir(stage) / "hf"
+    if jax.process_index() == 0:
+        hf.save_hf(out, cfg, params, tokenizer=ctx.tokenizer)
+    loop.write_done(ctx.stage_dir(stage), {"stage": stage, "from": str(src), "hf_dir": str(out)})
+    log.info("exported %s to %s", src, out)
+
+
+def _not_available(ctx: Context, stage: str) -> None:
+    raise NotImplementedError(f"stage {stage!r} is not available in this version; remove it from config.stages")
+
+
+STAGE_FNS: dict[str, Callable[[Context, str], None]] = {
+    "pretrain": train_stage, "midtrain": train_stage, "sft": train_stage,
+    "rl": _not_available, "eval": _not_available, "export": export_stage,
+}
+
+
+def stage_summary(workdir: str | os.PathLike, stage: str) -> dict | None:
+    path = Path(workdir) / stage / "done.json"
+    return json.loads(path.read_text()) if path.exists() else None
