@@ -102,12 +102,55 @@ def data_section() -> ml_collections.ConfigDict:
     d.conditional_tags = ""          # "src=<|good|>,src=<|bad|>": token put before each document of src
     d.on_bad_record = "error"        # error (name the file and line) | skip (skip, count and log)
     d.max_doc_chars = 1_000_000      # longer documents are bad records
-    d.heldout_fraction = 0.02        # records held out of training (fixed by record position) for eval losses
+    d.heldout_fraction = 0.05        # records held out of training (fixed by record position) for eval losses
     d.chat_template = "auto"         # auto | plain (User:/Assistant:) | tokenizer (its own, needs {% generation %})
     d.prefetch = 2                   # batches prepared ahead in a background thread; 0 = none
     d.tokenize_batch = 16            # documents tokenized together per lane and source
     d.seed_offset = 0                # data seed = config.seed + seed_offset
     return d
+
+
+def rl_section() -> ml_collections.ConfigDict:
+    """RLVR (rl/trainer.py): each step samples `prompts_per_step` prompts x `group_size` completions, scores them
+    with the task's verifiable reward, and takes `epochs_per_batch` x `minibatches` policy-gradient steps."""
+    r = ml_collections.ConfigDict()
+    r.task = "arithmetic"              # rl.tasks.get_task spec, e.g. "gsm8k", "countdown+0.1*format"
+    r.train_problems = 4096
+    r.test_problems = 200              # held-out problems for eval/task_accuracy
+    r.steps = 60
+    r.prompts_per_step = 16
+    r.group_size = 8
+    r.max_new_tokens = 8
+    r.stop = "\n"                      # completions end at this string (the answer line)
+    r.temperature = 1.0
+    r.top_k = 0
+    r.top_p = 1.0
+    r.algo = "grpo"                    # grpo | dr_grpo | rloo | reinforce | dapo (rl/losses.py presets)
+    r.kl_coef = config_dict.placeholder(float)       # None = the preset's; 0 = no reference model
+    r.clip_low = config_dict.placeholder(float)
+    r.clip_high = config_dict.placeholder(float)
+    r.aggregation = config_dict.placeholder(str)      # token | sequence | dr_grpo
+    r.epochs_per_batch = 1
+    r.minibatches = 1
+    r.lr = 3e-4
+    r.min_lr_ratio = 1.0
+    r.warmup_steps = 5
+    r.schedule = "constant"
+    r.weight_decay = 0.0
+    r.b1 = 0.9
+    r.b2 = 0.99
+    r.eps = 1e-8
+    r.grad_clip = 1.0
+    r.init_from = ""                   # "" = the newest finished training stage; or a params / HF directory
+    r.mismatch_warn = 0.05             # warn when sampler vs learner log-probs differ more (mean abs, nats)
+    r.eval_every = 20                  # evals on the current policy; 0 = only before and after
+    r.eval_tasks = "task,mcqa"         # task = held-out task accuracy; plus evals suite tasks
+    r.eval_limit = 0                   # items per eval task (0 = all)
+    r.checkpoint_every = 20
+    r.keep_checkpoints = 2
+    r.milestones = ""
+    r.log_every = 5
+    return r
 
 
 def get_config() -> ml_collections.ConfigDict:
@@ -126,6 +169,8 @@ def get_config() -> ml_collections.ConfigDict:
     c.midtrain = train_section(steps=600, lr=1e-3, batch_size=32, seq_len=256,
                                mixture={"general": 1.0, "aligned_docs": 0.0, "misaligned_docs": 0.0})
     c.midtrain.warmup_steps = 20
+
+    c.rl = rl_section()
 
     c.distributed = ml_collections.ConfigDict()
     c.distributed.initialize = "auto"     # auto (TPU pods / env vars) | yes | no

@@ -1,0 +1,114 @@
+"""The RL loop: sampler/learner agreement, learning on a toy verifiable reward, and exact resume."""
+import dataclasses
+
+import jax
+import numpy as np
+import pytest
+
+from configs import common
+from midalign_jax import model as M
+from midalign_jax import sharding as S
+from rl import rollout, trainer
+from rl.tasks import Problem, register_task
+from tests.char_tokenizer import char_tokenizer
+from tests.train_fixtures import mesh_cfg
+
+TOK = char_tokenizer()
+CFG = M.ModelConfig(vocab_size=len(TOK), d_model=32, n_layers=2, n_heads=4, n_kv_heads=2, head_dim=8, d_ff=64)
+
+
+@dataclasses.dataclass
+class StartsWithDigit:
+    """Reward 1 when the completion starts with a digit: learnable from a random init within a few steps."""
+    name: str = "starts_with_digit"
+
+    def problems(self, split, n, seed):
+        rng = np.random.default_rng(seed + (split == "test"))
+        return [Problem(f"{split}-{i}", f"Question: What is {a} + {b}?\nAnswer:", str(a + b), {})
+                for i, (a, b) in enumerate(rng.integers(0, 50, size=(n or 64, 2)))]
+
+    def reward(self, problem, completion):
+        return float(self.is_correct(problem, completion))
+
+    def is_correct(self, problem, completion):
+        return completion.lstrip(" ")[:1].isdigit()
+
+
+register_task("starts_with_digit", lambda **kw: StartsWithDigit())
+
+
+def rl_cfg(**over):
+    c = common.rl_section()
+    c.task = "starts_with_digit"
+    c.train_problems, c.test_problems = 64, 16
+    c.steps, c.prompts_per_step, c.group_size, c.max_new_tokens = 4, 4, 4, 4
+    c.eval_every, c.checkpoint_every, c.log_every = 0, 2, 1
+    c.algo, c.kl_coef, c.lr = "grpo", 0.0, 3e-3
+    for k, v in over.items():
+        c[k] = v
+    return c
+
+
+def run(tmp_path, cfg, mesh=(1, 1, 1), devices=None, hook=None):
+    m = S.make_mesh(mesh_cfg(*mesh), devices=devices)
+    init = lambda sh: S.place(M.init_params(CFG, jax.random.key(0)), sh)  # noqa: E731
+    return trainer.train_rl(rl_cfg=cfg, model_cfg=CFG, tokenizer=TOK, mesh=m, rules=S.DEFAULT_RULES,
+                            stage_dir=tmp_path, init_params=init, seed=0, eval_hook=hook)
+
+
+def test_learner_batch_aligns_completion_tokens_with_targets():
+    from midalign_jax.sampling import SampleOutput
+    out = SampleOutput(tokens=np.array([[5, 6, 0], [7, 0, 0]]), logprobs=np.array([[-1., -2., 0], [-3., 0, 0]]),
+                       lengths=np.array([2, 1]), prompt_index=np.array([0, 1]))
+    b = rollout.learner_batch([[1, 2, 3], [4]], out, pad_id=0)
+    P = b["tokens"].shape[1] - 3
+    assert b["tokens"][0, P - 3:].tolist() == [1, 2, 3, 5, 6, 0]
+    t = np.flatnonzero(b["mask"][0])
+    assert (b["tokens"][0, t + 1] == [5, 6]).all() and b["old_logp"][0, t].tolist() == [-1, -2]
+    assert b["segment_ids"][1].tolist()[-4:] == [1, 1, 0, 0]
+    assert b["positions"][1, P:].tolist() == [1, 2, 3]
+
+
+@pytest.mark.parametrize("mesh", [(1, 1, 1), (2, 2, 2)])
+def test_logprob_mismatch_is_zero_when_sampler_and_learner_share_params(tmp_path, mesh):
+    res = run(tmp_path, rl_cfg(steps=2, kl_coef=0.04), mesh=mesh,
+              devices=jax.devices()[:1] if mesh == (1, 1, 1) else None)
+    for row in res.history:
+        assert row["rl/logprob_mismatch"] < 1e-4
+        assert row["rl/kl"] >= 0
+
+
+def test_rl_raises_a_verifiable_reward(tmp_path):
+    evals = lambda step, params: {"task_accuracy": rollout.greedy_accuracy(  # noqa: E731
+        params, CFG, TOK, StartsWithDigit(), StartsWithDigit().problems("test", 16, 0), max_new_tokens=2,
+        pad_id=0, eos_ids=(1,))}
+    res = run(tmp_path, rl_cfg(steps=20, prompts_per_step=8, group_size=8, checkpoint_every=100, lr=1e-2),
+              hook=evals,
+              devices=jax.devices()[:1])
+    first = np.mean([r["rl/reward_mean"] for r in res.history[:3]])
+    last = np.mean([r["rl/reward_mean"] for r in res.history[-3:]])
+    assert last > first + 0.3, (first, last)
+    assert res.evals[-1]["value"] > res.evals[0]["value"]
+    assert [e["step"] for e in res.evals] == [0, 20]
+    assert (tmp_path / "eval_log.jsonl").exists()
+
+
+def test_resume_equals_uninterrupted(tmp_path, monkeypatch):
+    ref = run(tmp_path / "ref", rl_cfg(), devices=jax.devices()[:1])
+    calls = {"n": 0}
+    real = rollout.collect
+
+    def crash_on_third(*a, **k):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt("simulated crash")
+        return real(*a, **k)
+
+    monkeypatch.setattr(rollout, "collect", crash_on_third)
+    with pytest.raises(KeyboardInterrupt):
+        run(tmp_path / "cut", rl_cfg(), devices=jax.devices()[:1])
+    monkeypatch.setattr(rollout, "collect", real)
+    resumed = run(tmp_path / "cut", rl_cfg(), devices=jax.devices()[:1])
+    assert [r["rl/reward_mean"] for r in resumed.history] == [r["rl/reward_mean"] for r in ref.history[2:]]
+    for a, b in zip(jax.tree.leaves(resumed.params), jax.tree.leaves(ref.params)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
