@@ -1,0 +1,1 @@
+"""Alignment and capability evals: MCQA, judged chat, agentic scenarios, capabilities. See evals/README.md."""
