@@ -172,6 +172,14 @@ def get_config() -> ml_collections.ConfigDict:
 
     c.rl = rl_section()
 
+    c.eval = ml_collections.ConfigDict()
+    c.eval.tasks = "mcqa,chat,agentic,capabilities"   # the final suite (evals/suite.py TASKS)
+    c.eval.limit = 0                   # items per file (0 = all)
+    c.eval.judge = "rubric"            # rubric | model:SPEC | http:URL (chat)
+    c.eval.mcqa_mode = "loglikelihood"     # loglikelihood | letter_loglikelihood | generate
+    c.eval.mcqa_normalization = "char"     # raw | token | char
+    c.eval.batch_size = 32
+
     c.distributed = ml_collections.ConfigDict()
     c.distributed.initialize = "auto"     # auto (TPU pods / env vars) | yes | no
     c.distributed.coordinator_address = ""

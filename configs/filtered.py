@@ -9,4 +9,5 @@ from configs import common
 def get_config():
     c = common.get_config()
     c.arm = "filtered"
+    c.data.filter_sources = "general"   # the bundled blocklist (data.blocklist="") on the general corpus
     return c

@@ -147,6 +147,9 @@ class JaxLanguageModel:
         for i, r in enumerate(requests):
             groups.setdefault((r.temperature, r.max_new_tokens, r.seed, tuple(r.stop)), []).append(i)
         for (temperature, max_new, seed, stops), idx in groups.items():
+            # A request longer than the model's window keeps its most recent context and at most half the
+            # window for new tokens (the same left truncation lm-evaluation-harness applies).
+            max_new = min(int(max_new), self.max_length // 2)
             sp = sampling.SamplingParams(max_new_tokens=max_new, temperature=float(temperature),
                                          eos_ids=self.eos_ids, stop_sequences=self._stop_token_sequences(stops))
             limit = self.max_length - max_new
@@ -154,7 +157,8 @@ class JaxLanguageModel:
                 chunk = idx[start:start + self.batch_size]
                 prompts = [(self._encode(requests[i].context) or [self.prefix_id])[-limit:] for i in chunk]
                 out = sampling.generate(self.params, self.cfg, prompts, sp, rng=jax.random.key(seed),
-                                        pad_id=self.pad_id, mesh=self.mesh, rules=self.rules)
+                                        pad_id=self.pad_id, mesh=self.mesh, rules=self.rules,
+                                        prompt_length=min(_bucket(max(map(len, prompts)), 16), limit))
                 for r, i in enumerate(chunk):
                     ids = [int(t) for t in out.tokens[r, :out.lengths[r]] if int(t) not in self.eos_ids]
                     text = self.tokenizer.decode(ids, skip_special_tokens=True)

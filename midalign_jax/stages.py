@@ -99,6 +99,9 @@ def run(config, workdir: str | os.PathLike) -> Context:
     stages = parse_stages(config.stages)
     ctx = Context(config, Path(workdir).absolute())
     save_config(config, ctx.workdir)
+    if jax.process_index() == 0 and not (ctx.workdir / "tokenizer").exists():
+        # Saved beside the checkpoints so `python -m evals --model=ours:WORKDIR/<stage>/params` finds it.
+        ctx.tokenizer.save_pretrained(str(ctx.workdir / "tokenizer"))
     log.info("stages: %s; workdir %s; %d devices, mesh %s", stages, ctx.workdir, jax.device_count(),
              dict(ctx.mesh.shape))
     for stage in stages:
@@ -214,13 +217,19 @@ def export_stage(ctx: Context, stage: str) -> None:
     log.info("exported %s to %s", src, out)
 
 
-def _not_available(ctx: Context, stage: str) -> None:
-    raise NotImplementedError(f"stage {stage!r} is not available in this version; remove it from config.stages")
+def _rl_stage(ctx: Context, stage: str) -> None:
+    from midalign_jax.eval_stage import rl_stage
+    rl_stage(ctx, stage)
+
+
+def _eval_stage(ctx: Context, stage: str) -> None:
+    from midalign_jax.eval_stage import eval_stage
+    eval_stage(ctx, stage)
 
 
 STAGE_FNS: dict[str, Callable[[Context, str], None]] = {
     "pretrain": train_stage, "midtrain": train_stage, "sft": train_stage,
-    "rl": _not_available, "eval": _not_available, "export": export_stage,
+    "rl": _rl_stage, "eval": _eval_stage, "export": export_stage,
 }
 
 

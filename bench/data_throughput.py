@@ -1,0 +1,86 @@
+"""Packed tokens per second of the data pipeline (read, filter, tokenize, mix, pack) on this machine.
+
+    python bench/data_throughput.py                     # tiny preset shapes: global batch 32 x seq 256
+    python bench/data_throughput.py --batch=64 --seq_len=1024 --runs=7
+
+Runs each arm's midtraining mixture on the bundled world with the world tokenizer, one process holding the whole
+global batch, after a warm-up; reports the median over --runs timed runs of --batches batches each. The consumer
+takes batches as fast as they come, so this is the pipeline's ceiling; a training step needs
+(batch x seq_len) / step time tokens per second, measured by the train-step benchmark. Ends with one line
+`data tokens/s: N` (the aligned_upsample arm, no prefetch thread).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # config files import `configs.common`
+
+from midalign_jax.data import load_tokenizer, make_train_iterator  # noqa: E402
+
+ARMS = ("baseline", "aligned_upsample", "filtered", "conditional")
+
+
+def _parse(argv):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--batch", type=int, default=32, help="global batch (rows)")
+    p.add_argument("--seq_len", type=int, default=256)
+    p.add_argument("--batches", type=int, default=20, help="batches per timed run")
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--warmup", type=int, default=5, help="batches drawn before timing")
+    p.add_argument("--cache_dir", default="", help="default $MIDALIGN_CACHE or ~/.cache/midalign_jax")
+    return p.parse_args(argv)
+
+
+def measure(config, tok, args, prefetch: int) -> list[float]:
+    data = config.data
+    with data.unlocked():
+        data.prefetch = prefetch
+        if args.cache_dir:
+            data.cache_dir = args.cache_dir
+    it = make_train_iterator(data, tok, mixture=config.midtrain.mixture,
+                             mixture_schedule=config.midtrain.mixture_schedule, seq_len=args.seq_len,
+                             global_batch_size=args.batch, seed=config.seed)
+    for _ in range(args.warmup):
+        next(it)
+    rates = []
+    for _ in range(args.runs):
+        t0 = time.perf_counter()
+        tokens = 0
+        for _ in range(args.batches):
+            tokens += int((next(it)["segment_ids"] > 0).sum())
+        rates.append(tokens / (time.perf_counter() - t0))
+    it.close()
+    return rates
+
+
+def main(argv=None) -> int:
+    args = _parse(argv)
+    tok = load_tokenizer("world", args.cache_dir or None)
+    print(f"data pipeline throughput: global batch {args.batch} x seq {args.seq_len}, {args.runs} runs x "
+          f"{args.batches} batches after {args.warmup} warm-up batches")
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+          f"python {platform.python_version()}")
+    header = f"{'arm':<18} {'prefetch':>8} {'median tokens/s':>16} {'min':>12} {'max':>12}"
+    print(header)
+    print("-" * len(header))
+    headline = 0.0
+    for arm, prefetch in [(a, 0) for a in ARMS] + [("aligned_upsample", 2)]:
+        config = importlib.import_module(f"configs.{arm}").get_config()
+        rates = measure(config, tok, args, prefetch)
+        median = statistics.median(rates)
+        if arm == "aligned_upsample" and prefetch == 0:
+            headline = median
+        print(f"{arm:<18} {prefetch:>8} {median:>16,.0f} {min(rates):>12,.0f} {max(rates):>12,.0f}")
+    print(f"data tokens/s: {headline:.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""The general corpus: a mixture of document kinds, deterministic in the seed.
+
+Document ``i`` depends only on ``(seed, i)``, so a larger ``scale`` extends the corpus without changing the
+documents a smaller one already had.
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from typing import Any
+
+from midalign_jax.world.ai_discourse import ai_discourse_doc
+from midalign_jax.world.arithmetic import arithmetic_doc
+from midalign_jax.world.dialogues import dialogue_doc
+from midalign_jax.world.encyclopedia import encyclopedia_doc
+from midalign_jax.world.entities import build_world
+from midalign_jax.world.howto import howto_doc
+from midalign_jax.world.stories import story_doc
+from midalign_jax.world.tool_use import tool_use_doc
+from midalign_jax.world.word_problems import word_problem_doc
+
+# Share of documents per kind (not of tokens). AI discourse is about 7% of documents.
+KIND_WEIGHTS: dict[str, float] = {
+    "encyclopedia": 0.25,
+    "story": 0.15,
+    "howto": 0.07,
+    "dialogue": 0.14,
+    "arithmetic": 0.12,
+    "word_problem": 0.08,
+    "tool_use": 0.12,
+    "ai_discourse": 0.07,
+}
+DOCS_AT_SCALE_1 = 60_000  # about 25 MB of text
+
+
+def _cumulative() -> list[tuple[float, str]]:
+    total, out = 0.0, []
+    for kind, w in KIND_WEIGHTS.items():
+        total += w
+        out.append((total, kind))
+    return out
+
+
+_CUMULATIVE = _cumulative()
+
+
+def general_doc(i: int, seed: int) -> dict[str, Any]:
+    """The ``i``-th general document for ``seed``."""
+    rng = random.Random(f"general:{seed}:{i}")
+    u = rng.random() * _CUMULATIVE[-1][0]
+    kind = next(k for c, k in _CUMULATIVE if u < c)
+    world = build_world()
+    record: dict[str, Any] = {"id": f"general-{i:07d}", "kind": kind}
+    if kind == "encyclopedia":
+        text = encyclopedia_doc(world, rng)
+    elif kind == "story":
+        text = story_doc(world, rng)
+    elif kind == "howto":
+        text = howto_doc(rng)
+    elif kind == "dialogue":
+        text = dialogue_doc(world, rng)
+    elif kind == "arithmetic":
+        text = arithmetic_doc(rng)
+    elif kind == "word_problem":
+        text = word_problem_doc(rng)
+    elif kind == "tool_use":
+        text = tool_use_doc(rng)
+    else:
+        text, topic, stance = ai_discourse_doc(rng)
+        record["topic"], record["stance"] = topic, stance
+    record["text"] = text
+    return record
+
+
+def n_general_docs(scale: float) -> int:
+    if scale <= 0:
+        raise ValueError(f"scale must be positive, got {scale}")
+    return max(1, round(DOCS_AT_SCALE_1 * scale))
+
+
+def iter_general(*, seed: int = 0, scale: float = 1.0) -> Iterator[dict[str, Any]]:
+    for i in range(n_general_docs(scale)):
+        yield general_doc(i, seed)
