@@ -157,7 +157,7 @@ def get_config() -> ml_collections.ConfigDict:
     c = ml_collections.ConfigDict()
     c.arm = "baseline"
     c.seed = 0
-    c.stages = "pretrain,midtrain,export"   # comma-separated, run in this order
+    c.stages = "pretrain,midtrain,rl,eval,export"   # comma-separated, run in this order
     # A folder holding a finished `pretrain` stage to reuse (the shared base of all arms); "" = train it here.
     c.base_dir = ""
     c.model = model_section("tiny")
@@ -165,8 +165,9 @@ def get_config() -> ml_collections.ConfigDict:
 
     c.data = data_section()
 
-    c.pretrain = train_section(steps=1500, lr=3e-3, batch_size=32, seq_len=256, mixture={"general": 1.0})
-    c.midtrain = train_section(steps=600, lr=1e-3, batch_size=32, seq_len=256,
+    # Sized so that one arm runs end to end on a laptop CPU in minutes; real runs override steps and shapes.
+    c.pretrain = train_section(steps=600, lr=3e-3, batch_size=32, seq_len=128, mixture={"general": 1.0})
+    c.midtrain = train_section(steps=200, lr=1e-3, batch_size=32, seq_len=128,
                                mixture={"general": 1.0, "aligned_docs": 0.0, "misaligned_docs": 0.0})
     c.midtrain.warmup_steps = 20
 

@@ -8,6 +8,7 @@ Registers two backends for `evals.backends.load_model`:
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 from pathlib import Path
 from typing import Sequence
@@ -23,27 +24,74 @@ from midalign_jax import sampling
 from midalign_jax import sharding as S
 
 
-def _bucket(n: int, multiple: int = 32) -> int:
-    return -(-n // multiple) * multiple
+_MAX_CONTINUATIONS = 8  # continuations scored against one prefilled context per program (unrolled loop)
+
+
+def _bucket(n: int, minimum: int) -> int:
+    """Round up to a multiple of max(minimum, n/16 rounded to a power of two): few distinct shapes (few compiles)
+    and at most ~1/8 padding."""
+    step = max(minimum, 1 << max(0, n.bit_length() - 4))
+    return -(-n // step) * step
+
+
+def _rows_for(n: int, batch_size: int, shards: int) -> int:
+    """Rows per program: `batch_size` when there is that much work, else the next power of two, so a stream of
+    small calls reuses a handful of compiled shapes; always a multiple of the number of batch shards."""
+    rows = batch_size if n >= batch_size else 1 << max(0, (n - 1).bit_length())
+    return -(-rows // shards) * shards
+
+
+def _hidden_params(params, cfg: M.ModelConfig):
+    # `model.extend` ends in the LM head. With an identity head (untied) it returns the final-normed hidden states
+    # instead, so the real head and the log-softmax over the vocabulary run only where a token is scored: the
+    # context positions, most of every row, never pay for a [batch, seq, vocab] array.
+    kept = {k: v for k, v in params.items() if k != "lm_head"}
+    return {**kept, "lm_head": jnp.eye(cfg.d_model, dtype=params["embed"].dtype)}
+
+
+def _head(params, h_BKD, cfg: M.ModelConfig):
+    """The model's LM head on selected hidden states (same dtype rules as `model.forward`)."""
+    dtype = cfg.compute_dtype
+    h = h_BKD.astype(dtype)
+    if cfg.tie_embeddings:
+        return jnp.einsum("bkd,vd->bkv", h, params["embed"].astype(dtype), preferred_element_type=jnp.float32)
+    return jnp.einsum("bkd,dv->bkv", h, params["lm_head"].astype(dtype), preferred_element_type=jnp.float32)
 
 
 @functools.lru_cache(maxsize=32)
 def _scorer(cfg: M.ModelConfig, mesh, rules_items):
-    """jit: per-target log-probs and greedy flags [B, T-1] for right-padded rows."""
+    """jit: log-probs and greedy flags [M, B, K] of M continuations per left-padded context row.
+
+    One prefill of the contexts into a KV cache, then each continuation extends that same cache, so a context
+    shared by several options (the MCQA case) is run once.
+    """
     rules = dict(rules_items) if rules_items else None
+    hidden_cfg = dataclasses.replace(cfg, tie_embeddings=False)
 
-    def score(params, tokens_BT, segs_BT):
-        logits = M.forward(params, tokens_BT, cfg, segment_ids=segs_BT)[:, :-1]
-        logp = jax.nn.log_softmax(logits, axis=-1)
-        targets = tokens_BT[:, 1:]
-        lp = jnp.take_along_axis(logp, targets[..., None], axis=-1)[..., 0]
-        return lp, jnp.argmax(logits, axis=-1) == targets
+    def score(params, ctx_BC, ctx_seg_BC, ctx_pos_BC, ctx_len_B, conts_MBK, cont_segs_MBK):
+        (B, C), (n_conts, _, K) = ctx_BC.shape, conts_MBK.shape
+        hidden = _hidden_params(params, cfg)
+        cache = M.init_cache(cfg, B, C + K)
+        cache = jax.tree.map(lambda x, ax: S.constrain(x, ax), cache, M.cache_logical_axes(),
+                             is_leaf=lambda x: isinstance(x, tuple))
+        ctx_h_BCD, cache = M.extend(hidden, ctx_BC, hidden_cfg, cache, ctx_pos_BC, ctx_seg_BC)
+        last_B1D = ctx_h_BCD[:, -1:]  # left padding: the last column is every row's last context token
+        pos_BK = ctx_len_B[:, None] + jnp.arange(K, dtype=jnp.int32)[None]
+        lps, greedy = [], []
+        for m in range(n_conts):
+            cont_h_BKD, _ = M.extend(hidden, conts_MBK[m], hidden_cfg, cache, pos_BK, cont_segs_MBK[m])
+            # Token k of the continuation is predicted by the state before it: the context's last for k = 0.
+            logits_BKV = _head(params, jnp.concatenate([last_B1D, cont_h_BKD[:, :-1]], axis=1), cfg)
+            logp_BKV = jax.nn.log_softmax(logits_BKV, axis=-1)
+            lps.append(jnp.take_along_axis(logp_BKV, conts_MBK[m][..., None], axis=-1)[..., 0])
+            greedy.append(jnp.argmax(logits_BKV, axis=-1) == conts_MBK[m])
+        return jnp.stack(lps), jnp.stack(greedy)
 
-    def run(params, tokens_BT, segs_BT):
+    def run(params, *arrays):
         if mesh is None:
-            return score(params, tokens_BT, segs_BT)
+            return score(params, *arrays)
         with S.activation_sharding(mesh, rules):
-            return score(params, tokens_BT, segs_BT)
+            return score(params, *arrays)
 
     return jax.jit(run)
 
@@ -53,9 +101,13 @@ class JaxLanguageModel:
 
     def __init__(self, params, cfg: M.ModelConfig, tokenizer, *, name: str = "ours", batch_size: int = 32,
                  mesh=None, rules=None, max_length: int | None = None):
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self.params, self.cfg, self.tokenizer, self.name = params, cfg, tokenizer, name
         self.batch_size, self.mesh, self.rules = batch_size, mesh, rules or (S.DEFAULT_RULES if mesh else None)
         self.max_length = min(max_length or cfg.max_seq_len, cfg.max_seq_len)
+        if self.max_length < 2:
+            raise ValueError(f"max_length must be at least 2 tokens, got {self.max_length}")
         eos = tokenizer.eos_token_id
         self.prefix_id = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else eos
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else (eos or 0)
@@ -65,70 +117,132 @@ class JaxLanguageModel:
     def _encode(self, text: str) -> list[int]:
         return list(self.tokenizer.encode(text, add_special_tokens=False))
 
-    def _encode_pair(self, context: str, continuation: str) -> tuple[list[int], list[int]]:
-        # Trailing context spaces belong to the continuation (" Paris"), as in lm-evaluation-harness.
-        spaces = len(context) - len(context.rstrip(" "))
-        if spaces:
-            context, continuation = context[:-spaces], context[-spaces:] + continuation
-        whole = self._encode(context + continuation)
-        ctx = self._encode(context)
-        if whole[:len(ctx)] != ctx:  # a merge across the boundary: fall back to separate encodings
-            return ctx or [self.prefix_id], self._encode(continuation)
-        return ctx or [self.prefix_id], whole[len(ctx):]
+    def _encode_many(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of each text; one batched tokenizer call (the Rust tokenizers run it in parallel)."""
+        if not texts:
+            return []
+        return [list(ids) for ids in self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]]
+
+    def _encode_pairs(self, requests: Sequence[tuple[str, str]]) -> list[tuple[list[int], list[int]]]:
+        """(context ids, continuation ids) per request, the lm-evaluation-harness way: trailing context spaces
+        belong to the continuation (" Paris"), the continuation is what the whole text adds to the context's
+        tokens, and an empty context is the prefix (BOS, else EOS) token."""
+        split = []
+        for i, request in enumerate(requests):
+            if not (isinstance(request, (tuple, list)) and len(request) == 2
+                    and all(isinstance(x, str) for x in request)):
+                raise ValueError(f"request {i}: expected a (context, continuation) pair of strings, got {request!r}")
+            context, continuation = request
+            spaces = len(context) - len(context.rstrip(" "))
+            if spaces:
+                context, continuation = context[:-spaces], context[-spaces:] + continuation
+            split.append((context, continuation))
+        contexts = list(dict.fromkeys(c for c, _ in split))
+        ctx_ids = dict(zip(contexts, self._encode_many(contexts)))
+        wholes = self._encode_many([c + t for c, t in split])
+        pairs = []
+        for i, ((context, continuation), whole) in enumerate(zip(split, wholes)):
+            ctx = ctx_ids[context]
+            if whole[:len(ctx)] == ctx:
+                cont = whole[len(ctx):]
+            else:  # a merge across the boundary: fall back to separate encodings
+                cont = self._encode(continuation)
+            if not cont:
+                raise ValueError(f"request {i}: continuation {requests[i][1]!r} encodes to no tokens")
+            pairs.append((ctx or [self.prefix_id], cont))
+        return pairs
 
     # ------------------------------------------------------------------------------------- scoring
-    def _score_rows(self, rows: list[tuple[list[int], int]]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """rows: (tokens, n_scored) -> per row (log-probs, greedy flags) of its last n_scored tokens."""
-        out: list = [None] * len(rows)
-        order = sorted(range(len(rows)), key=lambda i: -len(rows[i][0]))
+    def _score(self, pairs: list[tuple[list[int], list[int]]]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(context ids, continuation ids) -> per pair (log-probs, greedy flags) of the continuation tokens.
+
+        Contexts longer than `max_length` minus the continuation lose tokens from the left. Pairs with the same
+        (truncated) context share one prefill; identical pairs are scored once.
+        """
+        groups: dict[tuple[int, ...], dict[tuple[int, ...], list[int]]] = {}
+        for i, (ctx, cont) in enumerate(pairs):
+            room = self.max_length - len(cont)
+            if room < 1:
+                raise ValueError(f"request {i}: its continuation has {len(cont)} tokens, which leaves no room for "
+                                 f"context within max_length={self.max_length}")
+            groups.setdefault(tuple(ctx[-room:]), {}).setdefault(tuple(cont), []).append(i)
+        # Work units: one context and up to _MAX_CONTINUATIONS continuations, grouped by how many, longest first.
+        units = []
+        for ctx, conts in groups.items():
+            cont_list = list(conts)
+            for k in range(0, len(cont_list), _MAX_CONTINUATIONS):
+                units.append((ctx, cont_list[k:k + _MAX_CONTINUATIONS]))
+        units.sort(key=lambda u: (-len(u[1]), -len(u[0]), -max(map(len, u[1]))))
+
         fn = _scorer(self.cfg, self.mesh, tuple(sorted(self.rules.items())) if self.rules else None)
         shards = self.mesh.shape["data"] * self.mesh.shape["fsdp"] if self.mesh is not None else 1
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start:start + self.batch_size]
-            T = min(_bucket(max(len(rows[i][0]) for i in idx)), self.max_length)
-            B = -(-len(idx) // shards) * shards
-            tokens = np.full((B, T), self.pad_id, np.int32)
-            segs = np.zeros((B, T), np.int32)
-            for r, i in enumerate(idx):
-                toks = rows[i][0][-T:]
-                tokens[r, :len(toks)] = toks
-                segs[r, :len(toks)] = 1
+        B = _rows_for(len(units), self.batch_size, shards)
+        pending = []  # dispatch every batch before reading any back, so host work overlaps device work
+        for start in range(0, len(units), B):
+            batch = units[start:start + B]
+            C = min(_bucket(max(len(ctx) for ctx, _ in batch), 32), self.max_length)
+            K = min(_bucket(max(len(c) for _, conts in batch for c in conts), 8), self.max_length)
+            n_conts = max(len(conts) for _, conts in batch)
+            ctx_BC = np.full((B, C), self.pad_id, np.int32)
+            ctx_seg_BC = np.zeros((B, C), np.int32)
+            ctx_pos_BC = np.zeros((B, C), np.int32)
+            ctx_len_B = np.zeros((B,), np.int32)
+            conts_MBK = np.full((n_conts, B, K), self.pad_id, np.int32)
+            cont_segs_MBK = np.zeros((n_conts, B, K), np.int32)
+            for r, (ctx, conts) in enumerate(batch):
+                ctx_BC[r, C - len(ctx):] = ctx
+                ctx_seg_BC[r, C - len(ctx):] = 1
+                ctx_pos_BC[r, C - len(ctx):] = np.arange(len(ctx))
+                ctx_len_B[r] = len(ctx)
+                for m, cont in enumerate(conts):
+                    conts_MBK[m, r, :len(cont)] = cont
+                    cont_segs_MBK[m, r, :len(cont)] = 1
+            arrays = [ctx_BC, ctx_seg_BC, ctx_pos_BC, ctx_len_B, conts_MBK, cont_segs_MBK]
             if self.mesh is not None:
-                tokens, segs = (jax.device_put(a, S.batch_sharding(self.mesh, self.rules)) for a in (tokens, segs))
-            lp, greedy = jax.device_get(fn(self.params, tokens, segs))
-            for r, i in enumerate(idx):
-                toks, n = rows[i]
-                L = min(len(toks), T)
-                if n >= L:
-                    raise ValueError(f"request {i}: {n} scored tokens do not fit the {T}-token window")
-                out[i] = (lp[r, L - 1 - n:L - 1], greedy[r, L - 1 - n:L - 1])
+                arrays = [jax.device_put(a, self._batch_sharding(a.ndim, batch_axis=1 if a.ndim == 3 else 0))
+                          for a in arrays]
+            pending.append((batch, fn(self.params, *arrays)))
+        out: list = [None] * len(pairs)
+        for batch, result in pending:
+            lp_MBK, greedy_MBK = jax.device_get(result)
+            for r, (ctx, conts) in enumerate(batch):
+                for m, cont in enumerate(conts):
+                    scored = (lp_MBK[m, r, :len(cont)], greedy_MBK[m, r, :len(cont)])
+                    for i in groups[ctx][cont]:
+                        out[i] = scored
         return out
 
+    def _batch_sharding(self, ndim: int, batch_axis: int):
+        spec = S.batch_sharding(self.mesh, self.rules, 1).spec
+        axes = [None] * ndim
+        axes[batch_axis] = spec[0]
+        return jax.sharding.NamedSharding(self.mesh, jax.sharding.PartitionSpec(*axes))
+
     def loglikelihood(self, requests: Sequence[tuple[str, str]]) -> list[LoglikelihoodResult]:
-        rows = []
-        for context, continuation in requests:
-            ctx, cont = self._encode_pair(context, continuation)
-            if not cont:
-                raise ValueError(f"continuation {continuation!r} encodes to no tokens")
-            rows.append((ctx + cont, len(cont)))
-        return [LoglikelihoodResult(float(lp.sum()), bool(g.all()), len(lp)) for lp, g in self._score_rows(rows)]
+        return [LoglikelihoodResult(float(lp.sum()), bool(g.all()), len(lp))
+                for lp, g in self._score(self._encode_pairs(requests))]
 
     def loglikelihood_rolling(self, texts: Sequence[str]) -> list[float]:
-        """Whole-text log-probability: windows of at most max_length tokens, each conditioned on as many
-        preceding tokens as fit (no token is scored twice)."""
-        rows, owners = [], []
-        window = self.max_length - 1
+        """Whole-text log-probability, conditioned on the prefix token (BOS, else EOS).
+
+        Windowing rule: with ids = [prefix] + tokens(text) and s = (max_length - 1) // 2, the tokens ids[1:] are
+        scored in consecutive chunks of s tokens (the last may be shorter); the chunk ids[a:b] is scored with the
+        at most max_length tokens ids[max(0, b - max_length):b] as the model's input. So no token is scored
+        twice, and every token sees at least max_length - s preceding tokens (all of them near the start). A
+        text of fewer than max_length tokens is scored exactly as one forward pass over it.
+        """
+        pairs, owners = [], []
+        chunk = (self.max_length - 1) // 2 or 1
         for t, text in enumerate(texts):
-            toks = [self.prefix_id] + self._encode(text)
-            for start in range(1, len(toks), window // 2 or 1):
-                end = min(start + window // 2, len(toks))
-                ctx_start = max(0, end - self.max_length)
-                rows.append((toks[ctx_start:end], end - start))
+            if not isinstance(text, str):
+                raise ValueError(f"text {t}: expected a string, got {type(text).__name__}")
+            ids = [self.prefix_id] + self._encode(text)
+            for start in range(1, len(ids), chunk):
+                end = min(start + chunk, len(ids))
+                pairs.append((ids[max(0, end - self.max_length):start], ids[start:end]))
                 owners.append(t)
-                if end == len(toks):
-                    break
         totals = [0.0] * len(texts)
-        for owner, (lp, _) in zip(owners, self._score_rows(rows)):
+        for owner, (lp, _) in zip(owners, self._score(pairs)):
             totals[owner] += float(lp.sum())
         return totals
 

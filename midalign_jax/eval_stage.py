@@ -66,14 +66,9 @@ def _shardings(ctx, cfg):
 
 
 def _print_table(label: str, results: dict) -> None:
-    if jax.process_index() != 0:
-        return
-    print(f"--- eval ({label}) ---")
-    for task, metrics in results.get("results", {}).items():
-        for name, m in metrics.items():
-            if isinstance(m, dict) and "value" in m:
-                print(f"{task:14s} {name:40s} {m['value']:.4f} ± {m.get('stderr', float('nan')):.4f} "
-                      f"(n={m.get('n')})")
+    from evals.cli import format_table
+    if jax.process_index() == 0:
+        print(f"--- eval ({label}) ---\n{format_table(results)}", flush=True)
 
 
 def rl_stage(ctx, stage: str) -> None:

@@ -164,9 +164,11 @@ def train_rl(*, rl_cfg, model_cfg: M.ModelConfig, tokenizer, mesh, rules, stage_
         results = eval_hook(step, state.params)
         scalars = {}
         for name, (value, stderr, n) in results.items():
+            se = None if stderr is None or np.isnan(stderr) else float(stderr)
             scalars[f"eval/{name}"] = value
-            scalars[f"eval/{name}_stderr"] = stderr
-            row = {"step": step, "metric": name, "value": value, "stderr": stderr, "n": n}
+            if se is not None:
+                scalars[f"eval/{name}_stderr"] = se
+            row = {"step": step, "metric": name, "value": value, "stderr": se, "n": n}
             evals.append(row)
             if jax.process_index() == 0:
                 with open(eval_log, "a", encoding="utf-8") as f:

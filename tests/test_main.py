@@ -1,0 +1,76 @@
+"""main.py: locked config plumbing, the stage dispatcher end to end, resume by rerunning."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SMALL = [
+    "--config.pretrain.steps=6", "--config.pretrain.batch_size=8", "--config.pretrain.seq_len=64",
+    "--config.pretrain.eval_every=3", "--config.pretrain.eval_batches=1", "--config.pretrain.checkpoint_every=3",
+    "--config.midtrain.steps=4", "--config.midtrain.batch_size=8", "--config.midtrain.seq_len=64",
+    "--config.midtrain.eval_every=2", "--config.midtrain.eval_batches=1",
+    "--config.rl.steps=2", "--config.rl.prompts_per_step=4", "--config.rl.group_size=2",
+    "--config.rl.eval_every=0", "--config.rl.eval_tasks=task,mcqa", "--config.rl.eval_limit=4",
+    "--config.rl.test_problems=8", "--config.eval.limit=3", "--config.eval.tasks=mcqa,capabilities",
+]
+
+
+def main(workdir, *flags, config="configs/aligned_upsample.py", cache=None, timeout=900):
+    env = dict(os.environ, MIDALIGN_CACHE=str(cache or Path(workdir).parent / "cache"), JAX_PLATFORMS="cpu")
+    env.pop("XLA_FLAGS", None)  # one CPU device, as on a laptop
+    return subprocess.run([sys.executable, "main.py", f"--config={config}", f"--workdir={workdir}", *flags],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def test_misspelled_field_is_a_clear_error(tmp_path):
+    r = main(tmp_path / "w", "--config.midtrain.lr_typo=1", timeout=120)
+    assert r.returncode != 0
+    assert "lr_typo" in r.stderr
+    r = main(tmp_path / "w", "--config.stages=pretrain,midtrian", timeout=120)
+    assert r.returncode != 0 and "midtrian" in r.stderr and "known stages" in r.stderr
+
+
+def test_overrides_resolve_a_real_preset():
+    from configs import aligned_upsample
+    from midalign_jax.stages import resolve_model_config
+    c = aligned_upsample.get_config()
+    c.model.preset = "pythia-160m"
+    c.model.dtype = "bfloat16"
+    cfg = resolve_model_config(c)
+    assert (cfg.d_model, cfg.n_layers, cfg.norm, cfg.parallel_residual, cfg.dtype) == (768, 12, "layernorm", True,
+                                                                                       "bfloat16")
+    with pytest.raises(ValueError, match="unknown model preset"):
+        c.model.preset = "pythia-7b"
+        resolve_model_config(c)
+
+
+@pytest.mark.slow
+def test_all_stages_run_resume_and_export(tmp_path):
+    w = tmp_path / "w"
+    flags = SMALL + ["--config.stages=pretrain,midtrain,rl,eval,export"]
+    r = main(w, *flags)
+    assert r.returncode == 0, r.stderr[-3000:]
+    config = json.loads((w / "config.json").read_text())
+    assert config["arm"] == "aligned_upsample" and config["midtrain"]["mixture"]["aligned_docs"] == 0.05
+    for stage in ("pretrain", "midtrain", "rl", "eval", "export"):
+        assert (w / stage / "done.json").exists(), stage
+    scalars = [json.loads(l) for l in (w / "midtrain" / "tb" / "scalars.jsonl").read_text().splitlines()]
+    tags = set().union(*scalars)
+    assert {"train/loss", "train/mfu", "data/fraction_aligned_docs", "eval/loss_aligned_docs"} <= tags
+    results = json.loads((w / "eval" / "final" / "results.json").read_text())
+    assert "misalignment_rate" in results["results"]["mcqa"]
+    assert (w / "eval" / "final" / "samples_mcqa.jsonl").exists()
+    evals = [json.loads(l) for l in (w / "rl" / "eval_log.jsonl").read_text().splitlines()]
+    assert {"task_accuracy", "mcqa/misalignment_rate"} <= {e["metric"] for e in evals}
+    assert {e["step"] for e in evals} == {0, 2}
+    from transformers import AutoModelForCausalLM
+    assert AutoModelForCausalLM.from_pretrained(w / "export" / "hf").config.hidden_size == 128
+    # Rerunning the same command finds every stage done and changes nothing.
+    before = (w / "rl" / "done.json").read_text()
+    r = main(w, *flags)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "already done" in r.stderr and (w / "rl" / "done.json").read_text() == before
