@@ -170,6 +170,8 @@ def get_config() -> ml_collections.ConfigDict:
     c.midtrain = train_section(steps=200, lr=1e-3, batch_size=32, seq_len=128,
                                mixture={"general": 1.0, "aligned_docs": 0.0, "misaligned_docs": 0.0})
     c.midtrain.warmup_steps = 20
+    # Supervised fine-tuning on chat records (data.sources.chat); not in the default stages.
+    c.sft = train_section(steps=200, lr=3e-4, batch_size=32, seq_len=128, mixture={"chat": 1.0})
 
     c.rl = rl_section()
 

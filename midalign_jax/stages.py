@@ -50,7 +50,17 @@ class Context:
 
     @functools.cached_property
     def model_cfg(self) -> M.ModelConfig:
-        return resolve_model_config(self.config, self.tokenizer)
+        return resolve_model_config(self.config, self.tokenizer, checkpoint=self.first_checkpoint())
+
+    def first_checkpoint(self) -> Path | None:
+        """The `init_from` of the first listed stage that has one: its architecture defines the model."""
+        for stage in parse_stages(self.config.stages):
+            section = self.config.get(stage)
+            if section is not None and "init_from" in section and section.init_from:
+                return Path(section.init_from)
+            if stage in TRAIN_STAGES + ("rl",):
+                return None
+        return None
 
     def stage_dir(self, stage: str) -> Path:
         return self.workdir / stage
@@ -77,13 +87,29 @@ def parse_stages(text: str) -> list[str]:
     return stages
 
 
-def resolve_model_config(config, tokenizer=None) -> M.ModelConfig:
+def resolve_model_config(config, tokenizer=None, checkpoint: Path | None = None) -> M.ModelConfig:
+    """The preset with `config.model` overrides, or, when the first stage starts from a checkpoint, that
+    checkpoint's architecture with the overrides (dtype, remat, kernel, ...) applied on top."""
     overrides = {k: v for k, v in config.model.items() if k != "preset" and v is not None}
-    cfg = presets.model_config(config.model.preset, **overrides)
+    if checkpoint is not None:
+        base = _checkpoint_model_config(checkpoint)
+        cfg = dataclasses.replace(base, **overrides)
+    else:
+        cfg = presets.model_config(config.model.preset, **overrides)
     if tokenizer is not None and len(tokenizer) > cfg.vocab_size:
         raise ValueError(f"the tokenizer has {len(tokenizer)} tokens but model preset {config.model.preset!r} has "
                          f"vocab_size={cfg.vocab_size}; set --config.model.vocab_size={len(tokenizer)} (or larger)")
     return cfg
+
+
+def _checkpoint_model_config(path: Path) -> M.ModelConfig:
+    if (path / "model_config.json").exists():
+        return params_io.load_model_config(path)
+    if (path / "config.json").exists():
+        from midalign_jax import hf
+        return hf.load_hf_config(path)
+    raise FileNotFoundError(f"init_from={path}: neither our params directory (model_config.json) nor a Hugging "
+                            "Face model directory (config.json)")
 
 
 def save_config(config, workdir: Path) -> None:
@@ -95,6 +121,8 @@ def save_config(config, workdir: Path) -> None:
 
 
 def run(config, workdir: str | os.PathLike) -> Context:
+    if "://" in str(workdir):
+        raise ValueError(f"--workdir={workdir}: a URL; mount the bucket (e.g. gcsfuse) and pass the mount path")
     distributed.maybe_initialize(config.distributed)
     stages = parse_stages(config.stages)
     ctx = Context(config, Path(workdir).absolute())
@@ -132,12 +160,51 @@ def _init_params_fn(ctx: Context, stage: str) -> Callable:
             key = jax.random.key(ctx.config.seed)
             return jax.jit(lambda k: M.init_params(cfg, k), out_shardings=shardings)(key)
         loaded_cfg, params = load_any_params(source, shardings)
-        if dataclasses.replace(loaded_cfg, dtype=cfg.dtype, param_dtype=cfg.param_dtype, remat=cfg.remat,
-                               attention_kernel=cfg.attention_kernel) != cfg:
+        if not same_architecture(loaded_cfg, cfg):
             raise ValueError(f"stage {stage}: the checkpoint in {source} has model config {loaded_cfg}, which does "
                              f"not match the configured model {cfg}")
         log.info("stage %s: initialised from %s", stage, source)
         return params
+
+    return init
+
+
+# Fields that change how a model is run or initialised, not which function it computes.
+_RUNTIME_DEFAULTS = dict(dtype="float32", param_dtype="float32", remat="none", attention_kernel="auto",
+                         init_std=0.02, max_seq_len=1)
+
+
+def same_architecture(a: M.ModelConfig, b: M.ModelConfig) -> bool:
+    return dataclasses.replace(a, **_RUNTIME_DEFAULTS) == dataclasses.replace(b, **_RUNTIME_DEFAULTS)
+
+
+def _init_opt_state_fn(ctx: Context, stage: str) -> Callable | None:
+    """With `<stage>.restore_optimizer`, Adam moments continue from the previous stage's final checkpoint; step
+    counters restart so this stage's warmup and schedule run from their beginning."""
+    t_cfg = ctx.config[stage]
+    if not t_cfg.restore_optimizer:
+        return None
+    source = Path(t_cfg.init_from) if t_cfg.init_from else ctx.latest_params_dir(stage)
+    ckpt_dir = source.parent / "checkpoints" if source is not None else None
+    if ckpt_dir is None or not ckpt_dir.exists():
+        raise FileNotFoundError(f"{stage}.restore_optimizer: no training checkpoints next to {source}; an optimizer "
+                                "state exists only for stages trained by this project (set restore_optimizer=False)")
+
+    def init(tx, params, fresh):
+        from midalign_jax.train.checkpoints import Checkpointer, abstract_like
+        from midalign_jax.train.step import TrainState
+        rep = jax.sharding.NamedSharding(ctx.mesh, jax.sharding.PartitionSpec())
+        abstract = TrainState(jax.ShapeDtypeStruct((), jax.numpy.int32, sharding=rep), abstract_like(params),
+                              abstract_like(fresh), jax.ShapeDtypeStruct((2,), jax.numpy.uint32, sharding=rep))
+        restored = Checkpointer(ckpt_dir).restore_latest(abstract)
+        if restored is None:
+            raise FileNotFoundError(f"{stage}.restore_optimizer: no readable checkpoint in {ckpt_dir}")
+        step, state = restored
+        log.info("stage %s: optimizer moments restored from %s step %d", stage, ckpt_dir, step)
+        # A distinct zero per counter (x * 0 keeps each one's placement): the state is donated to the train step,
+        # and one buffer shared by two leaves would be donated twice.
+        return jax.tree_util.tree_map_with_path(
+            lambda path, x: x * 0 if getattr(path[-1], "name", None) == "count" else x, state.opt_state)
 
     return init
 
@@ -147,11 +214,9 @@ def load_any_params(path: str | os.PathLike, shardings=None):
     path = Path(path)
     if (path / "model_config.json").exists():
         return params_io.load_params(path, shardings=shardings)
-    if (path / "config.json").exists():
-        from midalign_jax import hf
-        return hf.load_hf(path, shardings=shardings)
-    raise FileNotFoundError(f"{path}: neither our params directory (model_config.json) nor a Hugging Face model "
-                            "directory (config.json)")
+    _checkpoint_model_config(path)  # the clear error when it is neither
+    from midalign_jax import hf
+    return hf.load_hf(path, shardings=shardings)
 
 
 def _stage_data(ctx: Context, stage: str):
@@ -195,6 +260,7 @@ def train_stage(ctx: Context, stage: str) -> None:
     t_cfg = ctx.config[stage]
     result = loop.train(t_cfg=t_cfg, model_cfg=ctx.model_cfg, mesh=ctx.mesh, rules=ctx.rules, stage_dir=stage_dir,
                         data=_stage_data(ctx, stage), init_params=_init_params_fn(ctx, stage),
+                        init_opt_state=_init_opt_state_fn(ctx, stage),
                         seed=ctx.config.seed, stage_name=stage)
     params_io.save_params(stage_dir / "params", ctx.model_cfg, result.params, overwrite=True)
     tail = result.losses[-10:]

@@ -80,6 +80,27 @@ class _SigtermFlag:
             signal.signal(signal.SIGTERM, self._previous)
 
 
+def _all_agree_to_stop(raised: bool) -> bool:
+    if jax.process_count() == 1:
+        return raised
+    from jax.experimental import multihost_utils
+    return bool(np.max(multihost_utils.process_allgather(np.int32(raised))))
+
+
+def check_batch_split_by_process(b_shard, batch_size: int, seq_len: int) -> None:
+    """Each process feeds its own rows; that is only right if no row block is owned by devices of two processes
+    (a mesh axis other than data/fsdp spanning hosts would silently mix the processes' rows)."""
+    if jax.process_count() == 1:
+        return
+    owners: dict[tuple, set] = {}
+    for device, index in b_shard.devices_indices_map((batch_size, seq_len)).items():
+        owners.setdefault((index[0].start, index[0].stop), set()).add(device.process_index)
+    mixed = [rows for rows, procs in owners.items() if len(procs) > 1]
+    if mixed:
+        raise ValueError(f"batch rows {mixed[0]} live on devices of several processes: keep the mesh's tensor axis "
+                         "within one host (shard across hosts with mesh.data / mesh.fsdp)")
+
+
 def _global_batch(local: dict, sharding) -> dict:
     return {k: jax.make_array_from_process_local_data(sharding, np.asarray(local[k]))
             for k in DEVICE_KEYS if k in local}
@@ -90,12 +111,13 @@ def _replicated_array(x: np.ndarray, sharding) -> jax.Array:
 
 
 def train(*, t_cfg, model_cfg: M.ModelConfig, mesh, rules, stage_dir: Path, data: StageData,
-          init_params: Callable[[Any], Any], init_opt_state: Callable[[Any, Any], Any] | None = None,
+          init_params: Callable[[Any], Any], init_opt_state: Callable[[Any, Any, Any], Any] | None = None,
           seed: int = 0, stage_name: str = "train") -> StageResult:
     """Runs (or resumes) one stage to `t_cfg.steps` and returns the final params (sharded on `mesh`).
 
     init_params(shardings) -> params placed on those shardings (fresh init, previous stage, or an HF checkpoint).
-    init_opt_state(tx, params) -> optimizer state to start from (restored from a previous stage), or None = fresh.
+    init_opt_state(tx, params, fresh_opt_state) -> the optimizer state to start from (e.g. a previous stage's
+    moments), placed like `fresh_opt_state`; None = fresh.
     """
     stage_dir = Path(stage_dir)
     steps, grad_accum = int(t_cfg.steps), int(t_cfg.grad_accum)
@@ -114,14 +136,15 @@ def train(*, t_cfg, model_cfg: M.ModelConfig, mesh, rules, stage_dir: Path, data
     p_shard = S.tree_shardings(M.logical_axes(model_cfg), M.param_shapes(model_cfg), mesh, rules)
     replicated = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec())
     b_shard = S.batch_sharding(mesh, rules)
+    check_batch_split_by_process(b_shard, batch_size, seq_len)
 
     params = init_params(p_shard)
     # Optimizer moments take their parameter's sharding; step counters and other scalars are replicated.
     opt_shard = optax.tree_map_params(tx, lambda _, s: s, jax.eval_shape(tx.init, params), p_shard,
                                       transform_non_params=lambda _: replicated)
-    opt_state = init_opt_state(tx, params) if init_opt_state else None
-    opt_state = (jax.jit(tx.init, out_shardings=opt_shard)(params) if opt_state is None
-                 else S.place(opt_state, opt_shard))
+    opt_state = jax.jit(tx.init, out_shardings=opt_shard)(params)
+    if init_opt_state is not None:
+        opt_state = init_opt_state(tx, params, opt_state)
     key = jax.random.key_data(jax.random.key(seed))
     state = TrainState(jax.device_put(jnp.zeros((), jnp.int32), replicated), params, opt_state,
                        jax.device_put(key, replicated))
@@ -186,7 +209,11 @@ def train(*, t_cfg, model_cfg: M.ModelConfig, mesh, rules, stage_dir: Path, data
                 state, metrics = jstep(state, _global_batch(local, b_shard), rng)
                 pending.append((step + 1, metrics))
                 last = step + 1 == steps
-                if (step + 1) % int(t_cfg.log_every) == 0 or last or sigterm.raised:
+                log_now = (step + 1) % int(t_cfg.log_every) == 0 or last
+                # Every process must agree on stopping, or one would enter the checkpoint's collectives while the
+                # others are inside the next step's: agree at log steps (a save follows within log_every steps).
+                stop = (log_now or jax.process_count() == 1) and _all_agree_to_stop(sigterm.raised)
+                if log_now:
                     host = [(s, jax.device_get(m)) for s, m in pending]
                     pending.clear()
                     for s, m in host:
@@ -214,7 +241,7 @@ def train(*, t_cfg, model_cfg: M.ModelConfig, mesh, rules, stage_dir: Path, data
                     progress.report(step + 1, float(m["loss"]), tok_s)
                 if int(t_cfg.eval_every) > 0 and eval_batches and ((step + 1) % int(t_cfg.eval_every) == 0 or last):
                     run_evals(step + 1)
-                if sigterm.raised:
+                if stop:
                     ckpt.save(step + 1, state, data.iterator, force=True)
                     log.warning("%s: checkpoint at step %d written after SIGTERM; exiting", stage_name, step + 1)
                     raise Preempted()
