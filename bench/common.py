@@ -1,0 +1,233 @@
+"""Shared pieces of the throughput benchmarks: interleaved timing, medians, the device and its peak, the table
+and the one `speedup:` line that outside scripts read.
+
+Every benchmark times ours and the alternative in alternating rounds inside one process, after warm-up, so that
+background load and frequency changes hit both sides alike; the figure is the ratio of medians.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+# Scripts run as `python bench/x.py`: make the repository importable without installing it.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+SPEEDUP_RE = re.compile(r"^speedup: (?P<ratio>[0-9.]+)x vs (?P<rest>.+)$")
+
+
+# ----------------------------------------------------------------------------------------------------- threads
+
+def pin_cpu_threads(argv: Sequence[str]) -> int:
+    """Applies `--threads N` (read from argv; default: every core this process may use) by restricting the
+    process to its first N cores. Call it before importing JAX or torch: XLA sizes its CPU thread pool from the
+    cores it may run on, and torch gets `set_torch_threads(N)`. Fewer threads than cores make a loaded machine
+    fairer to both sides (a thread pool whose threads wait on each other at every op suffers most when another
+    process takes one of its cores)."""
+    import argparse
+    available = (sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                 else list(range(os.cpu_count() or 1)))
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--threads", type=int, default=len(available))
+    n = parser.parse_known_args(list(argv))[0].threads
+    if not 1 <= n <= len(available):
+        raise SystemExit(f"--threads {n}: this process may use {len(available)} cores; pick 1..{len(available)}")
+    if n < len(available):
+        os.sched_setaffinity(0, set(available[:n]))
+    return n
+
+
+def add_threads_flag(parser) -> None:
+    """The `--threads` option, for --help; its value is applied earlier by `pin_cpu_threads`."""
+    parser.add_argument("--threads", type=int, default=None,
+                        help="CPU cores (and torch threads) for both sides; default: all this process may use")
+
+
+# ------------------------------------------------------------------------------------------------------ timing
+
+def timed(fn: Callable[[], object]) -> float:
+    """Seconds one call takes; `fn` must block until its work is done (block_until_ready / a host value)."""
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def interleaved(runners: dict[str, Callable[[], object]], *, rounds: int, warmup: int = 1,
+                log: Callable[[str], None] | None = None) -> dict[str, list[float]]:
+    """Seconds per call of each runner, `rounds` timings each, alternating runners within every round (and
+    reversing the order every other round, so neither side always runs right after the other's cache churn).
+    Each runner is called `warmup` times first (compilation, allocator and thread-pool start-up)."""
+    if rounds < 1:
+        raise ValueError(f"rounds={rounds}; need at least 1 timed round")
+    for name, fn in runners.items():
+        for _ in range(warmup):
+            fn()
+        if log:
+            log(f"  warmed up {name}")
+    times: dict[str, list[float]] = {name: [] for name in runners}
+    names = list(runners)
+    for r in range(rounds):
+        for name in names if r % 2 == 0 else names[::-1]:
+            times[name].append(timed(runners[name]))
+        if log:
+            log(f"  round {r + 1}/{rounds}: " + ", ".join(f"{n} {times[n][-1] * 1e3:.1f} ms" for n in names))
+    return times
+
+
+def median(xs: Sequence[float]) -> float:
+    return statistics.median(xs)
+
+
+def spread(xs: Sequence[float]) -> str:
+    """min-max of the timings relative to the median, e.g. '±4%', so noisy runs show up as such."""
+    m = median(xs)
+    return f"±{100 * max(m - min(xs), max(xs) - m) / m:.0f}%" if m > 0 else "n/a"
+
+
+# ------------------------------------------------------------------------------------------------------ device
+
+def backend() -> str:
+    """'cpu' | 'gpu' | 'tpu': where JAX runs, which is also where the alternative is put."""
+    import jax
+    return jax.default_backend()
+
+
+def describe_device() -> str:
+    """One line naming the accelerator (or CPU model and core count) and the software versions."""
+    import jax
+    dev = jax.devices()[0]
+    if dev.platform == "cpu":
+        used = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        what = f"CPU {cpu_model()}, {os.cpu_count()} cores ({used} used)"
+    else:
+        what = f"{jax.device_count()} x {dev.device_kind}"
+    versions = [f"jax {jax.__version__}"]
+    try:
+        import torch
+        import transformers
+        versions += [f"torch {torch.__version__}", f"transformers {transformers.__version__}"]
+    except ImportError:
+        pass
+    load = f"; 1-min load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
+    return f"{what}{load}; python {platform.python_version()}, " + ", ".join(versions)
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def torch_matmul_peak(dtype: str, device: str = "cpu", n: int = 1024, reps: int = 10) -> float:
+    """FLOP/s of the best of `reps` n x n matmuls in torch on `device`."""
+    import torch
+    dt = torch.bfloat16 if dtype == "bfloat16" else torch.float32
+    a = torch.ones((n, n), dtype=dt, device=device)
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+    a @ a
+    sync()
+    best = float("inf")
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        a @ a
+        sync()
+        best = min(best, time.perf_counter() - t0)
+    return 2 * n**3 / best
+
+
+@functools.lru_cache(maxsize=None)
+def device_peak(dtype: str, torch_device: str | None = None) -> tuple[float, str]:
+    """(peak FLOP/s, its source) for MFU. On accelerators with a published bf16 figure, that figure. Otherwise
+    the best measured n x n matmul of JAX and (when given a device) torch on this machine, so that neither
+    framework is judged against a peak only the other can reach."""
+    from midalign_jax import flops
+    peak, source = flops.device_peak_flops(dtype)
+    if not source.startswith("measured") or torch_device is None:
+        return peak, source
+    t_peak = torch_matmul_peak(dtype, torch_device)
+    if t_peak > peak:
+        return t_peak, f"measured {dtype} 1024x1024 matmul, best of jax and torch (torch: {t_peak / 1e9:.1f} " \
+                       f"GFLOP/s, jax: {peak / 1e9:.1f})"
+    return peak, f"measured {dtype} 1024x1024 matmul, best of jax and torch (jax: {peak / 1e9:.1f} GFLOP/s, " \
+                 f"torch: {t_peak / 1e9:.1f})"
+
+
+def torch_device_for(jax_backend: str) -> str:
+    """Where the torch baseline runs: CUDA when JAX is on a GPU (and torch sees one), else the CPU."""
+    import torch
+    if jax_backend == "gpu":
+        if not torch.cuda.is_available():
+            raise RuntimeError("JAX runs on a GPU but this torch build sees no CUDA device; install a CUDA torch "
+                               "so both sides run on the same device")
+        return "cuda"
+    return "cpu"
+
+
+def set_torch_threads(n: int | None = None) -> int:
+    """torch intra-op threads = `n`, default the cores this process may use (after `pin_cpu_threads`, the same
+    cores JAX uses), so both sides get the same cores."""
+    import torch
+    if n is None:
+        n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    torch.set_num_threads(n)
+    return n
+
+
+# ------------------------------------------------------------------------------------------------------ output
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A Markdown table (pastes straight into bench/README.md); numbers right-aligned."""
+    cells = [[str(h) for h in headers]] + [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    numeric = [bool(rows) and all(_is_number(row[i]) for row in rows) for i in range(len(headers))]
+
+    def line(r):
+        return "| " + " | ".join(c.rjust(w) if numeric[i] else c.ljust(w)
+                                 for i, (c, w) in enumerate(zip(r, widths))) + " |"
+    sep = "| " + " | ".join(("-" * (w - 1) + ":") if numeric[i] else "-" * w for i, w in enumerate(widths)) + " |"
+    return "\n".join([line(cells[0]), sep] + [line(r) for r in cells[1:]])
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _cell(v) -> str:
+    if isinstance(v, float):
+        if v == 0 or abs(v) >= 100:
+            return f"{v:,.0f}"
+        return f"{v:.3g}" if abs(v) < 1 else f"{v:.2f}"
+    return str(v)
+
+
+def speedup_line(ratio: float, versus: str, detail: str) -> str:
+    """The benchmark's last line, e.g. `speedup: 1.83x vs transformers+torch (tiny preset, batch 8, seq 256, cpu)`.
+    `ratio` is ours / theirs in throughput (above 1: ours is faster)."""
+    if not ratio > 0:
+        raise ValueError(f"speedup ratio must be positive, got {ratio}")
+    line = f"speedup: {ratio:.2f}x vs {versus} ({detail})"
+    assert SPEEDUP_RE.match(line), line
+    return line
+
+
+def parse_speedup(text: str) -> float:
+    """The ratio from a benchmark's output (its last `speedup:` line); for scripts that collect results."""
+    found = [m for m in (SPEEDUP_RE.match(line.strip()) for line in text.splitlines()) if m]
+    if not found:
+        raise ValueError("no line of the form 'speedup: <ratio>x vs <what> (<details>)' in the output")
+    return float(found[-1]["ratio"])
+
+
+def log(msg: str) -> None:
+    """Progress to stderr, so stdout holds only the results (table and speedup line)."""
+    print(msg, file=sys.stderr, flush=True)
