@@ -111,3 +111,12 @@ def test_document_encoding_appends_eos_and_never_parses_special_tokens_in_text()
     with pytest.raises(DataError, match="no token"):
         enc.token_id("<|nonexistent|>", what="data.conditional_tags")
 
+
+
+def test_chat_template_renders_tool_turns_as_the_agentic_evals_send_them():
+    tok = small_tokenizer()
+    msgs = [{"role": "user", "content": "check the report"},
+            {"role": "assistant", "content": '<call>{"tool": "read_file", "args": {"path": "r.txt"}}</call>'},
+            {"role": "tool", "content": "<result>ok</result>"}]
+    text = tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
+    assert text.endswith("<|endoftext|>\nTool: <result>ok</result>\nAssistant:")

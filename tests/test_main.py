@@ -69,6 +69,19 @@ def test_all_stages_run_resume_and_export(tmp_path):
     assert {e["step"] for e in evals} == {0, 2}
     from transformers import AutoModelForCausalLM
     assert AutoModelForCausalLM.from_pretrained(w / "export" / "hf").config.hidden_size == 128
+    # The eval CLI on a real checkpoint of ours (the pretrained tiny model) writes the standard logs.
+    out = tmp_path / "cli"
+    env = dict(os.environ, JAX_PLATFORMS="cpu")
+    env.pop("XLA_FLAGS", None)
+    r = subprocess.run([sys.executable, "-m", "evals", f"--model=ours:{w}/pretrain/params",
+                        "--tasks=mcqa,chat,agentic,capabilities", f"--out={out}", "--limit=2", "--no-progress"],
+                       cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    for task in ("mcqa", "chat", "agentic", "capabilities"):
+        assert (out / f"samples_{task}.jsonl").stat().st_size > 0, task
+    cli_results = json.loads((out / "results.json").read_text())
+    assert set(cli_results["results"]) == {"mcqa", "chat", "agentic", "capabilities"}
+    assert "misalignment_rate" in r.stdout
     # Rerunning the same command finds every stage done and changes nothing.
     before = (w / "rl" / "done.json").read_text()
     r = main(w, *flags)
