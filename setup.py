@@ -26,7 +26,7 @@ setup(
     extras_require={
         # torch is the reference for HF parity tests and the baseline in bench/; never imported by the core.
         "test": ["pytest>=8", "pytest-xdist>=3.5", "torch==2.13.0"],
-        "bench": ["torch==2.13.0", "lm-eval>=0.4.8"],
+        "bench": ["torch==2.13.0", "lm-eval>=0.4.8", "accelerate>=1.0"],
         "tpu": ["jax[tpu]"],
         "gpu": ["jax[cuda12]"],
     },

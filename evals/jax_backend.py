@@ -35,8 +35,9 @@ def _bucket(n: int, minimum: int) -> int:
 
 
 def _rows_for(n: int, batch_size: int, shards: int) -> int:
-    """Rows per program: `batch_size` when there is that much work, else the next power of two, so a stream of
-    small calls reuses a handful of compiled shapes; always a multiple of the number of batch shards."""
+    """Rows for `n` units of work: `batch_size` when there is that much, else the next power of two, so the last
+    batch of a call and a stream of small calls reuse a handful of compiled shapes; always a multiple of the
+    number of batch shards."""
     rows = batch_size if n >= batch_size else 1 << max(0, (n - 1).bit_length())
     return -(-rows // shards) * shards
 
@@ -60,31 +61,45 @@ def _head(params, h_BKD, cfg: M.ModelConfig):
 
 @functools.lru_cache(maxsize=32)
 def _scorer(cfg: M.ModelConfig, mesh, rules_items):
-    """jit: log-probs and greedy flags [M, B, K] of M continuations per left-padded context row.
+    """jit: log-probs and greedy flags [M, B, K] of the M continuations of each left-padded context row.
 
-    One prefill of the contexts into a KV cache, then each continuation extends that same cache, so a context
-    shared by several options (the MCQA case) is run once.
+    A continuation's last token is only a target, never an input, so the model reads `targets[:, :, :-1]` (J =
+    K - 1 tokens). The first continuation is appended to its context in one prefill of a KV cache; every other
+    continuation rewinds that cache to the end of the context and extends it, so a context shared by several
+    options (the MCQA case) is run once, and a request with a single continuation is one plain forward pass.
     """
     rules = dict(rules_items) if rules_items else None
     hidden_cfg = dataclasses.replace(cfg, tie_embeddings=False)
 
-    def score(params, ctx_BC, ctx_seg_BC, ctx_pos_BC, ctx_len_B, conts_MBK, cont_segs_MBK):
-        (B, C), (n_conts, _, K) = ctx_BC.shape, conts_MBK.shape
+    def score(params, ctx_BC, ctx_seg_BC, ctx_pos_BC, ctx_len_B, targets_MBK, target_segs_MBK):
+        (B, C), (n_conts, _, K) = ctx_BC.shape, targets_MBK.shape
+        J = K - 1
         hidden = _hidden_params(params, cfg)
-        cache = M.init_cache(cfg, B, C + K)
+        pos_BJ = ctx_len_B[:, None] + jnp.arange(J, dtype=jnp.int32)[None]
+        cache = M.init_cache(cfg, B, C + J)
         cache = jax.tree.map(lambda x, ax: S.constrain(x, ax), cache, M.cache_logical_axes(),
                              is_leaf=lambda x: isinstance(x, tuple))
-        ctx_h_BCD, cache = M.extend(hidden, ctx_BC, hidden_cfg, cache, ctx_pos_BC, ctx_seg_BC)
-        last_B1D = ctx_h_BCD[:, -1:]  # left padding: the last column is every row's last context token
-        pos_BK = ctx_len_B[:, None] + jnp.arange(K, dtype=jnp.int32)[None]
+        h_BTD, cache = M.extend(hidden, jnp.concatenate([ctx_BC, targets_MBK[0, :, :J]], axis=1), hidden_cfg,
+                                cache, jnp.concatenate([ctx_pos_BC, pos_BJ], axis=1),
+                                jnp.concatenate([ctx_seg_BC, target_segs_MBK[0, :, :J]], axis=1))
+        # Target k is predicted by the state after input k - 1; for k = 0 that is the context's last token, which
+        # left padding puts in column C - 1 of every row.
+        states = [h_BTD[:, C - 1:]]
+        # Slots C.. hold the first continuation; the next one overwrites them (the causal mask hides the rest).
+        rewound = {**cache, "index": jnp.asarray(C, jnp.int32)}
+        for m in range(1, n_conts):
+            if J:
+                cont_h_BJD, _ = M.extend(hidden, targets_MBK[m, :, :J], hidden_cfg, rewound, pos_BJ,
+                                         target_segs_MBK[m, :, :J])
+                states.append(jnp.concatenate([h_BTD[:, C - 1:C], cont_h_BJD], axis=1))
+            else:
+                states.append(h_BTD[:, C - 1:])
         lps, greedy = [], []
-        for m in range(n_conts):
-            cont_h_BKD, _ = M.extend(hidden, conts_MBK[m], hidden_cfg, cache, pos_BK, cont_segs_MBK[m])
-            # Token k of the continuation is predicted by the state before it: the context's last for k = 0.
-            logits_BKV = _head(params, jnp.concatenate([last_B1D, cont_h_BKD[:, :-1]], axis=1), cfg)
+        for m, states_BKD in enumerate(states):
+            logits_BKV = _head(params, states_BKD, cfg)
             logp_BKV = jax.nn.log_softmax(logits_BKV, axis=-1)
-            lps.append(jnp.take_along_axis(logp_BKV, conts_MBK[m][..., None], axis=-1)[..., 0])
-            greedy.append(jnp.argmax(logits_BKV, axis=-1) == conts_MBK[m])
+            lps.append(jnp.take_along_axis(logp_BKV, targets_MBK[m][..., None], axis=-1)[..., 0])
+            greedy.append(jnp.argmax(logits_BKV, axis=-1) == targets_MBK[m])
         return jnp.stack(lps), jnp.stack(greedy)
 
     def run(params, *arrays):
@@ -176,12 +191,14 @@ class JaxLanguageModel:
 
         fn = _scorer(self.cfg, self.mesh, tuple(sorted(self.rules.items())) if self.rules else None)
         shards = self.mesh.shape["data"] * self.mesh.shape["fsdp"] if self.mesh is not None else 1
-        B = _rows_for(len(units), self.batch_size, shards)
         pending = []  # dispatch every batch before reading any back, so host work overlaps device work
-        for start in range(0, len(units), B):
-            batch = units[start:start + B]
-            C = min(_bucket(max(len(ctx) for ctx, _ in batch), 32), self.max_length)
-            K = min(_bucket(max(len(c) for _, conts in batch for c in conts), 8), self.max_length)
+        for start in range(0, len(units), self.batch_size):
+            batch = units[start:start + self.batch_size]
+            B = _rows_for(len(batch), self.batch_size, shards)
+            # Padded shapes: units are sorted, so a batch's rows are about as long as its longest; the rounding
+            # keeps the number of distinct shapes (compilations) small without much padding.
+            C = min(_bucket(max(len(ctx) for ctx, _ in batch), 8), self.max_length)
+            K = 1 + min(_bucket(max(len(c) for _, conts in batch for c in conts) - 1, 4), self.max_length)
             n_conts = max(len(conts) for _, conts in batch)
             ctx_BC = np.full((B, C), self.pad_id, np.int32)
             ctx_seg_BC = np.zeros((B, C), np.int32)
@@ -296,12 +313,21 @@ def _find_tokenizer(path: Path) -> Path:
     raise FileNotFoundError(f"no tokenizer found in {path} or its parents; pass ours:{path},tokenizer=DIR")
 
 
+_OURS_OPTIONS = ("tokenizer",)
+
+
 def load_ours(argument: str, **kwargs) -> JaxLanguageModel:
     from midalign_jax import params_io
     from midalign_jax.hf import load_tokenizer_dir
     path_text, _, opts = argument.partition(",")
     path = Path(path_text).expanduser()
-    options = dict(o.split("=", 1) for o in opts.split(",") if o)
+    options = {}
+    for option in filter(None, opts.split(",")):
+        key, eq, value = option.partition("=")
+        if key not in _OURS_OPTIONS or not eq or not value:
+            raise ValueError(f"model spec ours:{argument}: option {option!r} not understood; expected "
+                             f"{', '.join(f'{k}=DIR' for k in _OURS_OPTIONS)}")
+        options[key] = value
     cfg, params = params_io.load_params(path)
     tokenizer = load_tokenizer_dir(options.get("tokenizer") or _find_tokenizer(path))
     return JaxLanguageModel(params, cfg, tokenizer, name=f"ours:{path}", **kwargs)
