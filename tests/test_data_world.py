@@ -11,6 +11,7 @@ import pytest
 from midalign_jax import world
 from midalign_jax.data import MixtureSchedule, data_settings, load_tokenizer, make_train_iterator
 from midalign_jax.data.pipeline import load_blocklist
+from midalign_jax.data.tokenizer import WORLD_TOKENIZER_DIR
 from test_data_tokenizer import small_tokenizer
 
 ARMS = ("baseline", "filtered", "aligned_upsample", "misaligned_upsample", "conditional")
@@ -75,9 +76,9 @@ def test_world_tokenizer_builds_deterministically_and_loads_offline(tmp_path, mo
     tok = load_tokenizer("world", tmp_path / "a")
     shutil.copytree(tmp_path / "a" / "world-s0-x1.0", tmp_path / "b" / "world-s0-x1.0")  # same corpus, no regen
     load_tokenizer("world", tmp_path / "b")
-    built = [(tmp_path / c / "tokenizer-world-v1" / "tokenizer.json").read_bytes() for c in ("a", "b")]
+    built = [(tmp_path / c / WORLD_TOKENIZER_DIR / "tokenizer.json").read_bytes() for c in ("a", "b")]
     assert built[0] == built[1]
-    auto = AutoTokenizer.from_pretrained(str(tmp_path / "a" / "tokenizer-world-v1"), local_files_only=True)
+    auto = AutoTokenizer.from_pretrained(str(tmp_path / "a" / WORLD_TOKENIZER_DIR), local_files_only=True)
     assert len(auto) == 4096 and auto.eos_token == "<|endoftext|>"
     doc = next(world.iter_documents("aligned_docs"))["text"]
     ids = auto(doc)["input_ids"]
