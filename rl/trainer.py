@@ -23,6 +23,7 @@ from midalign_jax import sampling
 from midalign_jax import sharding as S
 from midalign_jax.metrics_writer import MetricsWriter, Progress
 from midalign_jax.train.checkpoints import Checkpointer, abstract_like
+from midalign_jax.train.loop import initial_state
 from midalign_jax.train.optimizer import lr_schedule, make_optimizer
 from midalign_jax.train.step import TrainState
 from rl import rollout
@@ -122,11 +123,7 @@ def train_rl(*, rl_cfg, model_cfg: M.ModelConfig, tokenizer, mesh, rules, stage_
     replicated = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec())
     params = init_params(p_shard)
     ref_params = jax.tree.map(jnp.copy, params) if loss_cfg.kl_coef > 0 else None
-    opt_shard = optax.tree_map_params(tx, lambda _, s: s, jax.eval_shape(tx.init, params), p_shard,
-                                      transform_non_params=lambda _: replicated)
-    state = TrainState(jax.device_put(jnp.zeros((), jnp.int32), replicated), params,
-                       jax.jit(tx.init, out_shardings=opt_shard)(params),
-                       jax.device_put(jax.random.key_data(jax.random.key(seed)), replicated))
+    state = initial_state(tx, params, p_shard, mesh, seed)
     state_shard = jax.tree.map(lambda x: x.sharding, state)
 
     counter = _StepCounter()

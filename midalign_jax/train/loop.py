@@ -80,6 +80,21 @@ class _SigtermFlag:
             signal.signal(signal.SIGTERM, self._previous)
 
 
+def initial_state(tx, params, p_shard, mesh, seed: int,
+                  init_opt_state: Callable[[Any, Any, Any], Any] | None = None) -> TrainState:
+    """Step 0 on the mesh: optimizer moments take their parameter's sharding; counters, step and RNG are
+    replicated. `init_opt_state(tx, params, fresh)` may replace the fresh optimizer state (restore_optimizer)."""
+    replicated = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec())
+    opt_shard = optax.tree_map_params(tx, lambda _, s: s, jax.eval_shape(tx.init, params), p_shard,
+                                      transform_non_params=lambda _: replicated)
+    opt_state = jax.jit(tx.init, out_shardings=opt_shard)(params)
+    if init_opt_state is not None:
+        opt_state = init_opt_state(tx, params, opt_state)
+    key = jax.random.key_data(jax.random.key(seed))
+    return TrainState(jax.device_put(jnp.zeros((), jnp.int32), replicated), params, opt_state,
+                      jax.device_put(key, replicated))
+
+
 def _all_agree_to_stop(raised: bool) -> bool:
     if jax.process_count() == 1:
         return raised
@@ -138,16 +153,7 @@ def train(*, t_cfg, model_cfg: M.ModelConfig, mesh, rules, stage_dir: Path, data
     b_shard = S.batch_sharding(mesh, rules)
     check_batch_split_by_process(b_shard, batch_size, seq_len)
 
-    params = init_params(p_shard)
-    # Optimizer moments take their parameter's sharding; step counters and other scalars are replicated.
-    opt_shard = optax.tree_map_params(tx, lambda _, s: s, jax.eval_shape(tx.init, params), p_shard,
-                                      transform_non_params=lambda _: replicated)
-    opt_state = jax.jit(tx.init, out_shardings=opt_shard)(params)
-    if init_opt_state is not None:
-        opt_state = init_opt_state(tx, params, opt_state)
-    key = jax.random.key_data(jax.random.key(seed))
-    state = TrainState(jax.device_put(jnp.zeros((), jnp.int32), replicated), params, opt_state,
-                       jax.device_put(key, replicated))
+    state = initial_state(tx, init_params(p_shard), p_shard, mesh, seed, init_opt_state)
     state_shard = jax.tree.map(lambda x: x.sharding, state)
 
     ckpt = Checkpointer(stage_dir / "checkpoints", keep=int(t_cfg.keep_checkpoints),
