@@ -44,6 +44,21 @@ def attend(q_BTNH, k_BSKH, v_BSKH, mask_B1TS, *, kernel: str, segment_ids=None) 
     return jax.nn.dot_product_attention(q_BTNH, k_BSKH, v_BSKH, mask=mask_B1TS, implementation=kernel)
 
 
+def attend_cached(q_BTNH, k_BKSH, v_BKSH, mask_B1TS) -> jnp.ndarray:
+    """Attention of T new queries over a KV cache kept as [B, K, S, H]: the layout the score and value einsums
+    read directly, so a decode step does not transpose every layer's whole cache (jax.nn.dot_product_attention
+    wants [B, S, K, H] and would). Query heads are grouped per KV head (GQA) instead of repeating K and V."""
+    B, T, N, H = q_BTNH.shape
+    K = k_BKSH.shape[1]
+    q_BTKGH = q_BTNH.reshape(B, T, K, N // K, H)
+    scores = jnp.einsum("btkgh,bksh->bkgts", q_BTKGH, k_BKSH, preferred_element_type=jnp.float32)
+    scores = scores / jnp.sqrt(jnp.float32(H))
+    scores = jnp.where(mask_B1TS[:, :, None], scores, jnp.finfo(jnp.float32).min)
+    probs = jax.nn.softmax(scores, axis=-1).astype(v_BKSH.dtype)
+    out = jnp.einsum("bkgts,bksh->btkgh", probs, v_BKSH)
+    return out.reshape(B, T, N, H).astype(q_BTNH.dtype)
+
+
 def _splash(q_BTNH, k_BTKH, v_BTKH, segment_ids_BT) -> jnp.ndarray:
     """Pallas splash attention (TPU only): causal + segment ids, GQA by repeating KV heads."""
     from jax.experimental.pallas.ops.tpu.splash_attention import splash_attention_kernel as sk

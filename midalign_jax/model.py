@@ -277,10 +277,10 @@ def forward(params: Params, tokens: jax.Array, cfg: ModelConfig, positions: jax.
 # --------------------------------------------------------------------------------------------------- KV cache
 
 def init_cache(cfg: ModelConfig, batch_size: int, max_len: int, dtype=None) -> dict:
-    """An empty cache: keys/values [L, B, S, K, H], segment ids of the filled slots (0 = empty or padding), and
+    """An empty cache: keys/values [L, B, K, S, H], segment ids of the filled slots (0 = empty or padding), and
     the next write index, shared by the batch (prompts of different lengths are handled through segment ids)."""
     dtype = cfg.compute_dtype if dtype is None else dtype
-    shape = (cfg.n_layers, batch_size, max_len, cfg.n_kv_heads, cfg.head_dim)
+    shape = (cfg.n_layers, batch_size, cfg.n_kv_heads, max_len, cfg.head_dim)
     return {
         "k": jnp.zeros(shape, dtype), "v": jnp.zeros(shape, dtype),
         "segment_ids": jnp.zeros((batch_size, max_len), jnp.int32),
@@ -289,7 +289,7 @@ def init_cache(cfg: ModelConfig, batch_size: int, max_len: int, dtype=None) -> d
 
 
 def cache_logical_axes() -> dict:
-    kv = ("layers", "batch", "cache_seq", "kv_heads", "head_dim")
+    kv = ("layers", "batch", "kv_heads", "cache_seq", "head_dim")
     return {"k": kv, "v": kv, "segment_ids": ("batch", "cache_seq"), "index": ()}
 
 
@@ -299,7 +299,7 @@ def extend(params: Params, tokens: jax.Array, cfg: ModelConfig, cache: dict, pos
     with the whole prompt; a decode step is `extend` with T=1. Same layer code as `forward`, so same logits."""
     tokens_BT = jnp.asarray(tokens)
     B, T = tokens_BT.shape
-    S = cache["k"].shape[2]
+    S = cache["k"].shape[3]
     start = cache["index"]
     positions_BT = jnp.asarray(positions, jnp.int32)
     segment_BT = jnp.ones((B, T), jnp.int32) if segment_ids is None else jnp.asarray(segment_ids, jnp.int32)
@@ -317,10 +317,11 @@ def extend(params: Params, tokens: jax.Array, cfg: ModelConfig, cache: dict, pos
             q, k, v = _qkv(h_BTD, p["attn"], positions_BT, cfg)
             # Write only the new slots of layer i; the full cache stays in the loop carry so XLA updates it in
             # place instead of copying every layer's cache on every decode step.
-            k_all_ = jax.lax.dynamic_update_slice(k_all, k.astype(k_all.dtype)[None], (i, 0, start, 0, 0))
-            v_all_ = jax.lax.dynamic_update_slice(v_all, v.astype(v_all.dtype)[None], (i, 0, start, 0, 0))
-            ctx = attention.attend(q, k_all_[i].astype(q.dtype), v_all_[i].astype(q.dtype), mask,
-                                   kernel=cfg.attention_kernel)
+            k_new = k.astype(k_all.dtype).transpose(0, 2, 1, 3)[None]   # [1, B, K, T, H]: only the new slots
+            v_new = v.astype(v_all.dtype).transpose(0, 2, 1, 3)[None]
+            k_all_ = jax.lax.dynamic_update_slice(k_all, k_new, (i, 0, 0, start, 0))
+            v_all_ = jax.lax.dynamic_update_slice(v_all, v_new, (i, 0, 0, start, 0))
+            ctx = attention.attend_cached(q, k_all_[i].astype(q.dtype), v_all_[i].astype(q.dtype), mask)
             return _attn_out(ctx, p["attn"], cfg), (k_all_, v_all_)
 
         x_BTD, (k_all, v_all) = _residual(x_BTD, attn_fn, p, cfg)

@@ -80,6 +80,16 @@ def filter_logits(logits_BV: jax.Array, sp: SamplingParams) -> jax.Array:
     return logits
 
 
+def _draw(key, logits_BV) -> jax.Array:
+    """One token per row by inverting the CDF with one uniform per row: exact, and on CPU far cheaper than
+    jax.random.categorical's Gumbel noise over the whole vocabulary. Masked (-inf) tokens have zero mass and
+    are never drawn."""
+    cdf_BV = jnp.cumsum(jax.nn.softmax(logits_BV, axis=-1), axis=-1)
+    u_B1 = jax.random.uniform(key, (logits_BV.shape[0], 1), dtype=cdf_BV.dtype) * cdf_BV[:, -1:]
+    tok_B = jnp.sum(cdf_BV < u_B1, axis=-1)
+    return jnp.minimum(tok_B, logits_BV.shape[-1] - 1).astype(jnp.int32)
+
+
 def _ends_with_stop(out_BN, step, stop_seqs) -> jax.Array:
     hit = jnp.zeros(out_BN.shape[0], bool)
     for seq in stop_seqs:
@@ -115,7 +125,7 @@ def _sample_program(params, tokens_BP, segs_BP, pos_BP, lengths_B, rng, *, cfg: 
             tok_B = jnp.argmax(last_BV, axis=-1).astype(jnp.int32)
         else:
             scaled = last_BV / sp.temperature
-            tok_B = jax.random.categorical(key, filter_logits(last_BV, sp), axis=-1).astype(jnp.int32)
+            tok_B = _draw(key, filter_logits(last_BV, sp))
         lp_B = jnp.take_along_axis(jax.nn.log_softmax(scaled, axis=-1), tok_B[:, None], axis=-1)[:, 0]
         tok_B = jnp.where(done_B, pad_id, tok_B)
         lp_B = jnp.where(done_B, 0.0, lp_B)

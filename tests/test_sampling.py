@@ -99,3 +99,12 @@ def test_sharded_sampling_matches_single_device(shape):
     got = sampling.generate(S.place(PARAMS, shard), CFG, PROMPTS, sp, mesh=mesh)
     np.testing.assert_array_equal(got.tokens, ref.tokens)
     np.testing.assert_allclose(got.logprobs, ref.logprobs, atol=1e-4)
+
+
+def test_draw_follows_the_distribution_and_never_picks_masked_tokens():
+    probs = np.array([0.5, 0.0, 0.3, 0.2])
+    logits = jnp.log(jnp.asarray(np.tile(probs, (20000, 1))))
+    toks = np.asarray(sampling._draw(jax.random.key(0), logits))
+    freq = np.bincount(toks, minlength=4) / len(toks)
+    np.testing.assert_allclose(freq, probs, atol=0.015)
+    assert freq[1] == 0
