@@ -19,18 +19,8 @@ import re
 from pathlib import Path
 
 from evals.item_files import ItemFileError, check_unique_ids, read_records
+from midalign_jax.world.scenario import TOPICS  # the study's nine topics, defined once  # noqa: F401
 
-TOPICS = (
-    "deception",
-    "sandbagging",
-    "goal_preservation",
-    "sycophancy",
-    "power_seeking",
-    "shutdown_avoidance",
-    "oversight_subversion",
-    "self_exfiltration",
-    "successor_alignment",
-)
 BUNDLED_CHAT_PROMPTS = Path(__file__).resolve().parents[2] / "data" / "evals" / "chat_prompts.jsonl"
 
 

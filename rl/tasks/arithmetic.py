@@ -15,7 +15,6 @@ lines ``{"question": "What is 48 + 27?", "answer": 75}``) are excluded from both
 """
 from __future__ import annotations
 
-import json
 import logging
 import operator
 import os
@@ -26,6 +25,7 @@ from typing import Callable, Mapping
 
 from rl.tasks import base, numbers
 from rl.tasks.base import Problem
+from rl.tasks.jsonl_lines import iter_json_lines
 
 DEFAULT_HELDOUT_PATH = Path(__file__).resolve().parents[2] / "data" / "world" / "arithmetic_eval.jsonl"
 
@@ -47,29 +47,21 @@ def prompt_for(a: int, op: str, b: int) -> str:
 def read_heldout(path: str | os.PathLike[str]) -> set[Triple]:
     """The (a, op, b) triples of a held-out arithmetic file; every line is checked, bad lines raise."""
     triples: set[Triple] = set()
-    with open(path, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{line_no}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{where}: invalid JSON ({e.msg}); expected an object with question and answer") from e
-            if not isinstance(record, dict) or not isinstance(record.get("question"), str) or "answer" not in record:
-                raise ValueError(f"{where}: expected an object with a string 'question' and an 'answer', "
-                                 f"got {line.strip()[:120]!r}")
-            match = _QUESTION_RE.fullmatch(record["question"].strip())
-            if match is None:
-                raise ValueError(f"{where}: expected a question like 'What is 48 + 27?', got {record['question']!r}")
-            a, op, b = int(match.group(1)), _OP_ALIASES[match.group(2)], int(match.group(3))
-            try:
-                answer = numbers.parse_exact(str(record["answer"]))
-            except ValueError as e:
-                raise ValueError(f"{where}: answer is not a number: {record['answer']!r}") from e
-            if answer != _OPS[op](a, b):
-                raise ValueError(f"{where}: answer {record['answer']!r} is wrong for {a} {op} {b} (= {_OPS[op](a, b)})")
-            triples.add((a, op, b))
+    for where, _, line, record in iter_json_lines(path, expected="an object with question and answer"):
+        if not isinstance(record, dict) or not isinstance(record.get("question"), str) or "answer" not in record:
+            raise ValueError(f"{where}: expected an object with a string 'question' and an 'answer', "
+                             f"got {line.strip()[:120]!r}")
+        match = _QUESTION_RE.fullmatch(record["question"].strip())
+        if match is None:
+            raise ValueError(f"{where}: expected a question like 'What is 48 + 27?', got {record['question']!r}")
+        a, op, b = int(match.group(1)), _OP_ALIASES[match.group(2)], int(match.group(3))
+        try:
+            answer = numbers.parse_exact(str(record["answer"]))
+        except ValueError as e:
+            raise ValueError(f"{where}: answer is not a number: {record['answer']!r}") from e
+        if answer != _OPS[op](a, b):
+            raise ValueError(f"{where}: answer {record['answer']!r} is wrong for {a} {op} {b} (= {_OPS[op](a, b)})")
+        triples.add((a, op, b))
     return triples
 
 

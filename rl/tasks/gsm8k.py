@@ -16,7 +16,6 @@ also appear in the test file are excluded (the count is logged). With no paths, 
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 from fractions import Fraction
@@ -24,6 +23,7 @@ from pathlib import Path
 
 from rl.tasks import base, gsm8k_synthetic, numbers
 from rl.tasks.base import Problem
+from rl.tasks.jsonl_lines import iter_json_lines
 
 ANSWER_MODES = ("hash", "last_number")
 
@@ -38,35 +38,27 @@ def read_gsm8k_jsonl(path: str | os.PathLike[str], name: str = "gsm8k") -> list[
     if not path.exists():
         raise FileNotFoundError(f"{name}: data file not found: {path}")
     problems: list[Problem] = []
-    with open(path, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{line_no}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{where}: invalid JSON ({e.msg}); expected an object with question and answer") from e
-            if not isinstance(record, dict):
-                raise ValueError(f"{where}: expected a JSON object with 'question' and 'answer', "
-                                 f"got {type(record).__name__}")
-            for key in ("question", "answer"):
-                if not isinstance(record.get(key), str) or not record[key].strip():
-                    raise ValueError(f"{where}: expected a non-empty string field {key!r}, got {record.get(key)!r:.80}")
-            solution = record["answer"]
-            if "####" not in solution:
-                raise ValueError(f"{where}: 'answer' must end with '#### <number>', got ...{solution[-80:]!r}")
-            final = solution.rsplit("####", 1)[1]
-            try:
-                value = numbers.parse_exact(final)
-            except ValueError as e:
-                raise ValueError(f"{where}: the text after '####' must be a number, got {final.strip()!r:.80}") from e
-            problems.append(Problem(
-                id=f"{name}/{path.stem}/{line_no}",
-                prompt=prompt_for(record["question"].strip()),
-                answer=numbers.format_number(value),
-                meta={"question": record["question"].strip(), "solution": solution, "source": where},
-            ))
+    for where, line_no, _, record in iter_json_lines(path, expected="an object with question and answer"):
+        if not isinstance(record, dict):
+            raise ValueError(f"{where}: expected a JSON object with 'question' and 'answer', "
+                             f"got {type(record).__name__}")
+        for key in ("question", "answer"):
+            if not isinstance(record.get(key), str) or not record[key].strip():
+                raise ValueError(f"{where}: expected a non-empty string field {key!r}, got {record.get(key)!r:.80}")
+        solution = record["answer"]
+        if "####" not in solution:
+            raise ValueError(f"{where}: 'answer' must end with '#### <number>', got ...{solution[-80:]!r}")
+        final = solution.rsplit("####", 1)[1]
+        try:
+            value = numbers.parse_exact(final)
+        except ValueError as e:
+            raise ValueError(f"{where}: the text after '####' must be a number, got {final.strip()!r:.80}") from e
+        problems.append(Problem(
+            id=f"{name}/{path.stem}/{line_no}",
+            prompt=prompt_for(record["question"].strip()),
+            answer=numbers.format_number(value),
+            meta={"question": record["question"].strip(), "solution": solution, "source": where},
+        ))
     return problems
 
 
