@@ -67,7 +67,7 @@ class Context:
 
     def latest_params_dir(self, before: str) -> Path | None:
         """Final params of the newest finished training stage that runs before `before` (here or in base_dir)."""
-        order = [s for s in parse_stages(self.config.stages)]
+        order = parse_stages(self.config.stages)
         earlier = TRAIN_STAGES[:TRAIN_STAGES.index(before)] if before in TRAIN_STAGES else TRAIN_STAGES
         if "rl" in order and before not in TRAIN_STAGES and order.index("rl") < order.index(before):
             earlier = earlier + ("rl",)
