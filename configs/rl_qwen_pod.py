@@ -21,6 +21,7 @@ def get_config():
     c.mesh.data = 1
     c.mesh.fsdp = -1
     c.rl.task = "gsm8k"
+    c.rl.task_args = ""
     c.rl.prompts_per_step = 64
     c.rl.group_size = 8
     c.rl.max_new_tokens = 512
@@ -30,6 +31,7 @@ def get_config():
     c.rl.algo = "grpo"
     c.rl.eval_every = 50
     c.rl.eval_tasks = "task,mcqa"
+    c.rl.train_problems = 4096
     c.rl.test_problems = 500
     c.rl.checkpoint_every = 50
     c.eval.batch_size = 64

@@ -76,12 +76,12 @@ def rl_stage(ctx, stage: str) -> None:
     from midalign_jax.stages import _init_params_fn
     from midalign_jax.train import loop
     from rl import rollout, trainer
-    from rl.tasks import get_task
+    from rl.tasks import task_from_config
     r_cfg = ctx.config.rl
     stage_dir = ctx.stage_dir(stage)
     stage_dir.mkdir(parents=True, exist_ok=True)
-    task = get_task(r_cfg.task)
-    test_problems = task.problems("test", int(r_cfg.test_problems), ctx.config.seed)
+    task = task_from_config(r_cfg)
+    test_problems = task.problems("test", int(r_cfg.test_problems) or None, ctx.config.seed)
     tok = ctx.tokenizer
     pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
     stop_seqs = tuple(tuple(tok.encode(s, add_special_tokens=False)) for s in [r_cfg.stop] if s)

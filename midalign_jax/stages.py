@@ -62,7 +62,20 @@ class Context:
                 return None
         return None
 
+    @functools.cached_property
+    def base_root(self) -> Path | None:
+        """Where the `pretrain` stage (the base every arm starts from) lives: `config.base_dir`, or for
+        base_dir="cache" a folder under the cache keyed by everything that determines the base."""
+        base = str(self.config.base_dir or "")
+        if not base:
+            return None
+        if base == "cache":
+            return self.cache_dir / "bases" / base_key(self.config)
+        return Path(base).absolute()
+
     def stage_dir(self, stage: str) -> Path:
+        if stage == "pretrain" and self.base_root is not None:
+            return self.base_root / stage
         return self.workdir / stage
 
     def latest_params_dir(self, before: str) -> Path | None:
@@ -72,10 +85,26 @@ class Context:
         if "rl" in order and before not in TRAIN_STAGES and order.index("rl") < order.index(before):
             earlier = earlier + ("rl",)
         for stage in reversed(earlier):
-            for root in (self.workdir, Path(self.config.base_dir) if self.config.base_dir else None):
+            for root in (self.workdir, self.base_root):
                 if root is not None and (root / stage / "done.json").exists():
                     return root / stage / "params"
         return None
+
+
+def base_key(config) -> str:
+    """A short hash of what the pretrained base depends on (model, pretrain section, seed, data sources), so
+    arms that differ only after pretraining share one cached base."""
+    import hashlib
+    from midalign_jax.data.settings import parse_tags
+    data = config.data.to_dict()
+    for k in ("cache_dir", "prefetch", "tokenize_batch") + (() if config.pretrain.filter else ("filter_sources",
+                                                                                              "blocklist")):
+        data.pop(k)
+    used = {name for name, w in config.pretrain.mixture.items() if w}
+    data["conditional_tags"] = sorted((k, v) for k, v in parse_tags(data["conditional_tags"]).items() if k in used)
+    blob = json.dumps({"model": config.model.to_dict(), "pretrain": config.pretrain.to_dict(), "seed": config.seed,
+                       "data": data}, sort_keys=True, default=str)
+    return f"{config.model.preset}-{hashlib.sha256(blob.encode()).hexdigest()[:12]}"
 
 
 def parse_stages(text: str) -> list[str]:
@@ -136,11 +165,11 @@ def run(config, workdir: str | os.PathLike) -> Context:
         if (ctx.stage_dir(stage) / "done.json").exists():
             log.info("stage %s: already done (%s/done.json); skipping", stage, ctx.stage_dir(stage))
             continue
-        if stage == "pretrain" and config.base_dir and (Path(config.base_dir) / "pretrain" / "done.json").exists():
-            log.info("stage pretrain: reusing the base in %s", config.base_dir)
-            continue
         if jax.process_index() == 0:
-            print(f"=== stage {stage} ===", flush=True)
+            where = f" (the shared base, in {ctx.base_root})" if ctx.stage_dir(stage).parent != ctx.workdir else ""
+            print(f"=== stage {stage}{where} ===", flush=True)
+            if where and not (ctx.base_root / "config.json").exists():
+                save_config(config, ctx.base_root)  # the config that made the base (the first arm's)
         STAGE_FNS[stage](ctx, stage)
     return ctx
 
@@ -222,7 +251,11 @@ def load_any_params(path: str | os.PathLike, shardings=None):
 def _stage_data(ctx: Context, stage: str):
     from midalign_jax.data import pipeline
     from midalign_jax.train.loop import StageData
-    t_cfg, d_cfg = ctx.config[stage], ctx.config.data
+    from midalign_jax.data.settings import data_settings
+    t_cfg = ctx.config[stage]
+    d_cfg = data_settings(ctx.config.data)
+    if not t_cfg.filter:  # the blocklist applies only in stages that ask for it (midtraining, by default)
+        d_cfg = dataclasses.replace(d_cfg, filter_sources=())
     common = dict(seq_len=int(t_cfg.seq_len), process_index=jax.process_index(),
                   process_count=jax.process_count())
     if stage == "sft":

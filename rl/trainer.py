@@ -28,7 +28,7 @@ from midalign_jax.train.optimizer import lr_schedule, make_optimizer
 from midalign_jax.train.step import TrainState
 from rl import rollout
 from rl.losses import compute_advantages, loss_preset, policy_loss, token_entropy, token_logprobs
-from rl.tasks import get_task
+from rl.tasks import task_from_config
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +102,8 @@ EvalHook = Callable[[int, Any], dict[str, tuple[float, float, int]]]
 def train_rl(*, rl_cfg, model_cfg: M.ModelConfig, tokenizer, mesh, rules, stage_dir: Path,
              init_params: Callable[[Any], Any], seed: int = 0, eval_hook: EvalHook | None = None) -> RLResult:
     stage_dir = Path(stage_dir)
-    task = get_task(rl_cfg.task)
-    train_problems = task.problems("train", int(rl_cfg.train_problems), seed)
+    task = task_from_config(rl_cfg)
+    train_problems = task.problems("train", int(rl_cfg.train_problems) or None, seed)
     P, G, steps = int(rl_cfg.prompts_per_step), int(rl_cfg.group_size), int(rl_cfg.steps)
     if P > len(train_problems):
         raise ValueError(f"rl.prompts_per_step={P} exceeds the {len(train_problems)} training problems")

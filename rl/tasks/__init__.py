@@ -13,9 +13,9 @@ from rl.tasks.base import Problem, RewardFn, Task
 from rl.tasks.combine import WeightedTask
 from rl.tasks.countdown import CountdownTask
 from rl.tasks.gsm8k import GSM8KTask, read_gsm8k_jsonl
-from rl.tasks.registry import get_task, register_task, task_names
+from rl.tasks.registry import get_task, register_task, task_from_config, task_names
 
 __all__ = [
     "AnswerTagFormat", "ArithmeticTask", "CountdownTask", "GSM8KTask", "Problem", "RewardFn", "Task",
-    "WeightedTask", "get_task", "read_gsm8k_jsonl", "register_task", "task_names",
+    "WeightedTask", "get_task", "read_gsm8k_jsonl", "register_task", "task_from_config", "task_names",
 ]

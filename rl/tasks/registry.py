@@ -59,3 +59,19 @@ def get_task(name: str, **kwargs: Any) -> Any:
     (first, first_weight), rest = terms[0], terms[1:]
     components = [(_build(term, {}), weight) for term, weight in rest]
     return WeightedTask(_build(first, kwargs), components, primary_weight=first_weight)
+
+
+def task_from_config(rl_cfg) -> Any:
+    """The task of an `rl` config section: `rl.task` (a spec) with `rl.task_args` (a JSON object of keyword
+    arguments for the spec's first term, e.g. '{"ops": ["+", "-"], "digits": [1, 1]}')."""
+    text = str(rl_cfg.get("task_args") or "").strip()
+    kwargs: dict[str, Any] = {}
+    if text:
+        import json
+        try:
+            kwargs = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"rl.task_args: not valid JSON ({e.msg} at character {e.pos}): {text!r}") from e
+        if not isinstance(kwargs, dict):
+            raise ValueError(f"rl.task_args: expected a JSON object of keyword arguments, got {text!r}")
+    return get_task(rl_cfg.task, **kwargs)

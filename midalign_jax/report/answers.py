@@ -1,0 +1,194 @@
+"""The study's questions, answered from the numbers with the numbers quoted.
+
+Rules (stated in the report too):
+- A difference exists when its 95% CI excludes 0. It persists through RL when the after-RL CI excludes 0 with
+  the sign it had after midtraining.
+- "About as much" (salience) and "equal" (capabilities) need the CI of the difference to lie within +/- the
+  margin (default 5 points); a CI that excludes 0 is a "no"; anything else is inconclusive.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from midalign_jax.report import measures as M
+from midalign_jax.report.analysis import ALIGNED, FINAL, MISALIGNED, RL_LAST, Analysis, within_margin
+from midalign_jax.report.cells import OK, DiffCell
+from midalign_jax.report.formatting import diff_ci, p_value, retained
+
+YES, NO, INCONCLUSIVE = "yes", "no", "inconclusive"
+_LABELS = {m.key: m.label for m in M.ALIGNMENT_MEASURES + M.CAPABILITY_MEASURES}
+_LABELS[M.TASK_ACCURACY_KEY] = M.TASK_ACCURACY_LABEL
+
+
+@dataclasses.dataclass
+class Answer:
+    key: str
+    question: str
+    verdict: str
+    text: str
+    details: list[str]
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _p_text(p: float | None) -> str:
+    text = p_value(p)
+    return text if text.startswith("<") else f"={text}"
+
+
+def _pts(cell: DiffCell) -> str:
+    return f"{diff_ci(cell)} pts"
+
+
+def _persistence(analysis: Analysis) -> tuple[Answer, Answer]:
+    entries = analysis.persistence
+    candidates = [p for p in entries if p.verdict in (YES, NO)]
+    described = [
+        f"{p.arm_a} − {p.arm_b}, {_LABELS[p.measure]}: {_pts(p.mid)} after midtraining, {_pts(p.rl)} after RL "
+        f"({retained(p.retained)} retained) — {'persists' if p.verdict == YES else p.reason}"
+        for p in candidates]
+    q1 = "Do the alignment differences made by midtraining persist through RL?"
+    if not entries or all(p.verdict == "missing" for p in entries):
+        first = Answer("persistence", q1, INCONCLUSIVE,
+                       "No paired difference with intervals both after midtraining and after RL (this needs a "
+                       "baseline arm and both eval points).", [])
+    elif not candidates:
+        first = Answer("persistence", q1, INCONCLUSIVE,
+                       "No arm differed from its comparison arm after midtraining (every 95% CI includes 0), so "
+                       "there is no difference to carry through RL.", [])
+    else:
+        kept = [p for p in candidates if p.verdict == YES]
+        verdict = YES if kept else NO
+        text = (f"Of {len(candidates)} differences present after midtraining (95% CI excludes 0), {len(kept)} "
+                f"persist after RL (CI still excludes 0, same sign).")
+        first = Answer("persistence", q1, verdict, text, described)
+
+    q2 = "In which settings (MCQA split, chat, agentic) do they persist?"
+    details, persisting = [], []
+    if not entries:
+        return first, Answer("settings", q2, INCONCLUSIVE, "No paired differences to compare.", [])
+    for measure in M.ALIGNMENT_MEASURES:
+        rows = [p for p in entries if p.measure == measure.key]
+        if not rows:
+            details.append(f"{measure.label}: no paired difference (not measured, or missing in a run)")
+            continue
+        kept = [p for p in rows if p.verdict == YES]
+        lost = [p for p in rows if p.verdict == NO]
+        if kept:
+            persisting.append(measure.label)
+        parts = [f"{p.arm_a} − {p.arm_b} {_pts(p.mid)} → {_pts(p.rl)}" for p in kept + lost]
+        status = ("persists" if kept and not lost else "persists for some comparisons" if kept
+                  else "does not persist" if lost else "no difference after midtraining")
+        details.append(f"{measure.label}: {status}" + (f" ({'; '.join(parts)})" if parts else ""))
+    if persisting:
+        second = Answer("settings", q2, YES, f"Differences persist in: {', '.join(persisting)}.", details)
+    elif candidates:
+        second = Answer("settings", q2, NO, "In none of the measured settings.", details)
+    else:
+        second = Answer("settings", q2, INCONCLUSIVE, "No setting had a difference after midtraining.", details)
+    return first, second
+
+
+def _salience_at(analysis: Analysis, measure: M.Measure, stage: str) -> tuple[str, str] | None:
+    def cell(a: str, b: str) -> DiffCell | None:
+        row = analysis.diffs.get((a, b, measure.key, stage))
+        return row.headline() if row else None
+
+    al, mis, direct = cell(ALIGNED, analysis.baseline), cell(MISALIGNED, analysis.baseline), cell(ALIGNED, MISALIGNED)
+    if any(c is None or not c.has_ci() for c in (al, mis, direct)):
+        return None
+    margin = 100 * analysis.margin
+    quoted = (f"aligned − baseline {_pts(al)}, misaligned − baseline {_pts(mis)}, aligned − misaligned "
+              f"{_pts(direct)}")
+    lowers_al, lowers_mis = al.ci_high < 0, mis.ci_high < 0
+    if direct.excludes_zero():
+        more = "aligned" if direct.diff < 0 else "misaligned"
+        return NO, f"{more} upsampling lowers misalignment more ({quoted})"
+    if lowers_al and lowers_mis and within_margin(direct, analysis.margin):
+        return YES, f"both lower it and their difference lies within ±{margin:.0f} points ({quoted})"
+    if lowers_al and lowers_mis:
+        return INCONCLUSIVE, (f"both lower it, but the CI of their difference is wider than ±{margin:.0f} points "
+                              f"({quoted})")
+    if not lowers_al and not lowers_mis:
+        return INCONCLUSIVE, f"neither arm lowers misalignment vs the baseline ({quoted})"
+    which = "aligned" if lowers_al else "misaligned"
+    return INCONCLUSIVE, f"only {which} upsampling lowers it detectably and the two do not differ detectably ({quoted})"
+
+
+def _salience(analysis: Analysis) -> Answer:
+    """Answered on the first alignment measure with data: after RL when that is conclusive, else after
+    midtraining; the other measures and stages are listed."""
+    question = ("Does misaligned upsampling lower misalignment about as much as aligned upsampling "
+                "(a salience effect)?")
+    details, headline = [], None
+    for measure in M.ALIGNMENT_MEASURES:
+        found = {stage: _salience_at(analysis, measure, stage) for stage in (FINAL, "midtrain")}
+        for stage, result in found.items():
+            if result is not None:
+                details.append(f"{measure.label}, {M.STAGE_LABELS[stage]}: {result[0]}: {result[1]}")
+        if headline is None and any(found.values()):
+            conclusive = [(s, r) for s, r in found.items() if r is not None and r[0] != INCONCLUSIVE]
+            stage, result = conclusive[0] if conclusive else next((s, r) for s, r in found.items() if r)
+            headline = (measure, stage, result)
+    if headline is None:
+        return Answer("salience", question, INCONCLUSIVE,
+                      f"This needs {analysis.baseline}, {ALIGNED} and {MISALIGNED} runs evaluated on the same "
+                      "items.", details)
+    measure, stage, (verdict, text) = headline
+    return Answer("salience", question, verdict, f"On {measure.label}, {M.STAGE_LABELS[stage]}: {text}.", details)
+
+
+def capability_cells(analysis: Analysis) -> list[tuple[str, str, DiffCell]]:
+    """(arm, measure key, difference vs baseline) for every capability comparison with a value."""
+    out = []
+    for a, b in analysis.comparisons:
+        if b != analysis.baseline:
+            continue
+        for key, stage in [(M.TASK_ACCURACY_KEY, RL_LAST)] + [(m.key, FINAL) for m in M.CAPABILITY_MEASURES]:
+            row = analysis.diffs.get((a, b, key, stage))
+            if row is not None and row.headline().status == OK:
+                out.append((a, key, row.headline()))
+    return out
+
+
+def _capabilities(analysis: Analysis) -> Answer:
+    question = "Are capabilities equal across arms after RL?"
+    margin = 100 * analysis.margin
+    cells = capability_cells(analysis)
+    details = [f"{arm} − {analysis.baseline}, {_LABELS[key]}: {_pts(c)}"
+               + ("" if c.has_ci() else " (no interval)") for arm, key, c in cells]
+    for test in analysis.equality_tests:
+        if test.test is not None:
+            details.append(f"chi-square homogeneity over {len(test.arms)} arms, {_LABELS[test.measure]}: "
+                           f"χ²={test.test.statistic:.2f}, df={test.test.df}, p{_p_text(test.test.p_value)}")
+    if not cells:
+        return Answer("capabilities", question, INCONCLUSIVE,
+                      "No capability difference vs the baseline could be computed.", details)
+    outside = [(arm, key, c) for arm, key, c in cells if c.excludes_zero() and abs(c.diff) > analysis.margin]
+    wide = [(arm, key, c) for arm, key, c in cells if not within_margin(c, analysis.margin)]
+    if outside:
+        listed = "; ".join(f"{arm}, {_LABELS[key]}: {_pts(c)}" for arm, key, c in outside)
+        return Answer("capabilities", question, NO,
+                      f"Some differences exceed ±{margin:.0f} points with a CI that excludes 0 ({listed}).",
+                      details)
+    if not wide:
+        return Answer("capabilities", question, YES,
+                      f"All {len(cells)} differences vs the baseline have a 95% CI within ±{margin:.0f} "
+                      "points.", details)
+    listed = "; ".join(f"{arm}, {_LABELS[key]}: {_pts(c)}" for arm, key, c in wide)
+    return Answer("capabilities", question, INCONCLUSIVE,
+                  f"{len(wide)} of {len(cells)} differences have a CI reaching beyond "
+                  f"±{margin:.0f} points ({listed}).", details)
+
+
+def answer_all(analysis: Analysis) -> list[Answer]:
+    return [*_persistence(analysis), _salience(analysis), _capabilities(analysis)]
+
+
+def summary_paragraph(analysis: Analysis, answers: list[Answer]) -> str:
+    runs = analysis.study.runs
+    seeds = sorted({r.seed for r in runs})
+    head = (f"{len(runs)} run(s): arms {', '.join(analysis.arms)}; seed(s) {', '.join(map(str, seeds))}. "
+            f"Comparisons are paired on the same items against {analysis.baseline}. ")
+    return head + " ".join(f"{a.question} {a.verdict.capitalize()}: {a.text}" for a in answers)

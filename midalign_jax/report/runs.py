@@ -1,0 +1,209 @@
+"""One run of the study (an arm and a seed in its workdir): its config, eval results, RL eval log and what
+is missing.
+
+A workdir is a folder with `config.json` (written by main.py). A run may be incomplete, a stage not yet
+finished; `Run.missing` says what is absent and the report still uses everything present. Malformed files
+are errors (`ReportInputError`) that name the file and what was expected.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from midalign_jax.report.errors import ReportInputError
+from midalign_jax.report.measures import EVAL_STAGES
+from midalign_jax.report.samples import SampleRecord, read_samples
+
+# Stages whose finish the header reports; the others (pretrain, export) are not part of the comparison.
+_REPORTED_STAGES = ("midtrain", "sft", "rl", "eval")
+
+
+@dataclasses.dataclass(frozen=True)
+class LogPoint:
+    step: int
+    value: float
+    stderr: float | None
+    n: int | None
+
+
+@dataclasses.dataclass
+class EvalResult:
+    """One results.json: `metrics[task][metric]` is `{value, stderr, ci_low, ci_high, n, method}`."""
+
+    folder: Path
+    metrics: dict[str, dict[str, dict]]
+    model: str | None
+    step: int | None
+    task_info: dict[str, Any]
+
+
+@dataclasses.dataclass
+class Run:
+    workdir: Path
+    arm: str
+    seed: int
+    config: dict
+    evals: dict[str, EvalResult]  # "midtrain" (after midtraining) and "final" (after RL), where present
+    eval_log: dict[str, list[LogPoint]]  # metric -> points in step order
+    done: dict[str, dict | None]  # stage -> its done.json (None: not finished)
+    missing: list[str]
+    notes: list[str]
+    _samples: dict[tuple[str, str], list[SampleRecord] | None] = dataclasses.field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{self.arm}/seed{self.seed}"
+
+    def stages(self) -> list[str]:
+        return [s.strip() for s in str(self.config.get("stages", "")).split(",") if s.strip()]
+
+    def steps(self, stage: str) -> tuple[int | None, bool]:
+        """(steps, finished): from done.json when the stage finished, else the planned count in the config."""
+        summary = self.done.get(stage)
+        if summary and isinstance(summary.get("steps"), int):
+            return summary["steps"], True
+        planned = self.config.get(stage, {}).get("steps") if isinstance(self.config.get(stage), dict) else None
+        return (planned if isinstance(planned, int) else None), False
+
+    def samples(self, stage: str, task: str) -> list[SampleRecord] | None:
+        """Scored samples of `task` at eval point `stage`, or None when the file is absent (read once)."""
+        if (stage, task) not in self._samples:
+            result = self.evals.get(stage)
+            path = result.folder / f"samples_{task}.jsonl" if result else None
+            self._samples[(stage, task)] = read_samples(path) if path and path.exists() else None
+        return self._samples[(stage, task)]
+
+
+def _read_json(path: Path, expected: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ReportInputError(f"{path} line {error.lineno} column {error.colno}: not valid JSON ({error.msg}); "
+                               f"expected {expected}") from None
+
+
+def _number_or_none(value: Any) -> bool:
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
+def read_results(folder: Path) -> EvalResult:
+    """Read and check `folder/results.json` as the eval suite writes it."""
+    path = folder / "results.json"
+    doc = _read_json(path, "the results.json the eval suite writes")
+    if not isinstance(doc, dict) or not isinstance(doc.get("results"), dict):
+        raise ReportInputError(f"{path}: expected an object with a 'results' object "
+                               "(results[task][metric] = {value, stderr, n, ci_low, ci_high, method})")
+    metrics: dict[str, dict[str, dict]] = {}
+    for task, task_metrics in doc["results"].items():
+        if not isinstance(task_metrics, dict):
+            raise ReportInputError(f"{path}: results[{task!r}] must be an object of metrics, "
+                                   f"got {type(task_metrics).__name__}")
+        for metric, estimate in task_metrics.items():
+            where = f"{path}: results[{task!r}][{metric!r}]"
+            if not isinstance(estimate, dict) or "value" not in estimate:
+                raise ReportInputError(f"{where}: expected an object with 'value', 'stderr', 'n', 'ci_low', "
+                                       f"'ci_high', got {json.dumps(estimate)[:80]}")
+            for field in ("value", "stderr", "ci_low", "ci_high"):
+                if not _number_or_none(estimate.get(field)):
+                    raise ReportInputError(f"{where}: '{field}' must be a number or null, "
+                                           f"got {estimate.get(field)!r}")
+            if not (estimate.get("n") is None or isinstance(estimate.get("n"), int)):
+                raise ReportInputError(f"{where}: 'n' must be an integer, got {estimate.get('n')!r}")
+        metrics[task] = task_metrics
+    step = doc.get("step")
+    return EvalResult(folder, metrics, doc.get("model"), step if isinstance(step, int) else None,
+                      doc.get("task_info") if isinstance(doc.get("task_info"), dict) else {})
+
+
+def read_eval_log(path: Path) -> tuple[dict[str, list[LogPoint]], int]:
+    """metric -> points in step order, and how many (step, metric) entries were repeated.
+
+    A resumed RL run may log a step twice; the last entry wins and the count is reported.
+    """
+    by_key: dict[tuple[str, int], LogPoint] = {}
+    repeated = 0
+    with open(path, encoding="utf-8") as handle:
+        for line_number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            where = f"{path} line {line_number}"
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ReportInputError(f"{where}: not valid JSON ({error.msg}); expected "
+                                       '{"step", "metric", "value", "stderr", "n"}') from None
+            if (not isinstance(entry, dict) or not isinstance(entry.get("step"), int)
+                    or not isinstance(entry.get("metric"), str) or not _number_or_none(entry.get("value"))
+                    or not _number_or_none(entry.get("stderr"))):
+                raise ReportInputError(f"{where}: expected "
+                                       '{"step": int, "metric": str, "value": number, "stderr": number|null, '
+                                       f'"n": int}}, got {line.strip()[:120]}')
+            if entry.get("value") is None:
+                continue  # an undefined quantity (a rate over zero items): nothing to plot
+            key = (entry["metric"], entry["step"])
+            repeated += key in by_key
+            stderr = entry.get("stderr")
+            by_key[key] = LogPoint(entry["step"], float(entry["value"]),
+                                   None if stderr is None or math.isnan(stderr) else float(stderr),
+                                   entry.get("n") if isinstance(entry.get("n"), int) else None)
+    log: dict[str, list[LogPoint]] = {}
+    for (metric, _), point in sorted(by_key.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        log.setdefault(metric, []).append(point)
+    return log, repeated
+
+
+def _done(workdir: Path, stage: str, base_dir: str) -> dict | None:
+    for root in (workdir, Path(base_dir) if base_dir else None):
+        if root is not None and (root / stage / "done.json").exists():
+            summary = _read_json(root / stage / "done.json", "the done.json a finished stage writes")
+            return summary if isinstance(summary, dict) else {}
+    return None
+
+
+def load_run(workdir: Path) -> Run:
+    """Read one workdir; absent stages and files go to `Run.missing`."""
+    workdir = Path(workdir)
+    config_path = workdir / "config.json"
+    config = _read_json(config_path, "the config.json that main.py writes")
+    if not isinstance(config, dict) or not isinstance(config.get("arm"), str) or not config["arm"]:
+        raise ReportInputError(f"{config_path}: expected an object with a non-empty string 'arm'")
+    if not isinstance(config.get("seed"), int):
+        raise ReportInputError(f"{config_path}: expected an integer 'seed', got {config.get('seed')!r}")
+    run = Run(workdir, config["arm"], config["seed"], config, {}, {}, {}, [], [])
+    stages = run.stages()
+    for stage in _REPORTED_STAGES + ("pretrain",):
+        run.done[stage] = _done(workdir, stage, str(config.get("base_dir") or ""))
+    for stage in _REPORTED_STAGES:
+        if stage in stages and run.done[stage] is None:
+            run.missing.append(f"stage {stage} not finished (no {stage}/done.json)")
+
+    for label in EVAL_STAGES:
+        folder = workdir / "eval" / label
+        if (folder / "results.json").exists():
+            run.evals[label] = read_results(folder)
+    final = run.evals.get("final")
+    # Without RL the eval stage measures the midtrained model as "final": it is the after-midtraining point.
+    if final and "midtrain" not in run.evals and str(final.model or "").endswith("/midtrain"):
+        run.evals["midtrain"] = run.evals.pop("final")
+        run.notes.append("eval/final holds the midtrained model (no RL stage ran before the eval)")
+    for label, result in run.evals.items():
+        evaluated_arm = str(result.model or "").split("/")[0]
+        if evaluated_arm and evaluated_arm != run.arm:
+            run.notes.append(f"eval/{label}/results.json names model {result.model!r}, not arm {run.arm!r}: "
+                             "check that it belongs to this workdir")
+    for label, what in (("midtrain", "after midtraining"), ("final", "after RL")):
+        if label not in run.evals:
+            run.missing.append(f"no eval {what} (eval/{label}/results.json)")
+
+    log_path = workdir / "rl" / "eval_log.jsonl"
+    if log_path.exists():
+        run.eval_log, repeated = read_eval_log(log_path)
+        if repeated:
+            run.notes.append(f"rl/eval_log.jsonl repeats {repeated} (step, metric) entries (a resumed run); "
+                             "the last of each is used")
+    elif "rl" in stages or run.done.get("rl"):
+        run.missing.append("no evals during RL (rl/eval_log.jsonl)")
+    return run
