@@ -189,6 +189,10 @@ def get_config() -> ml_collections.ConfigDict:
     c.eval.mcqa_mode = "loglikelihood"     # loglikelihood | letter_loglikelihood | generate
     c.eval.mcqa_normalization = "char"     # raw | token | char
     c.eval.batch_size = 32
+    # MCQA item files: "" = the bundled world's article and textbook splits; else comma-separated
+    # PATH[:FORMAT[:SPLIT]] entries, e.g. "/data/mcqa/article.jsonl:published:article,/data/persona.jsonl:anthropic"
+    c.eval.mcqa_files = ""
+    c.eval.chat_prompts = ""           # "" = the bundled chat prompts; else a JSONL of {"id", "topic", "prompt"}
 
     c.distributed = ml_collections.ConfigDict()
     c.distributed.initialize = "auto"     # auto (TPU pods / env vars) | yes | no

@@ -15,8 +15,33 @@ def suite_config(e_cfg, limit: int | None = None):
     from evals.mcqa import MCQAConfig
     from evals.suite import SuiteConfig
     lim = limit if limit is not None else (int(e_cfg.limit) or None)
+    extra = {}
+    if e_cfg.get("mcqa_files"):
+        extra["mcqa_files"] = parse_item_files(e_cfg.mcqa_files)
+    if e_cfg.get("chat_prompts"):
+        extra["chat_prompts"] = str(e_cfg.chat_prompts)
     return SuiteConfig(mcqa=MCQAConfig(mode=e_cfg.mcqa_mode, normalization=e_cfg.mcqa_normalization),
-                       judge=e_cfg.judge, limit=lim)
+                       judge=e_cfg.judge, limit=lim, **extra)
+
+
+def parse_item_files(text: str) -> tuple:
+    """"PATH[:FORMAT[:SPLIT]],..." (config.eval.mcqa_files) -> ItemSources."""
+    from evals.mcqa import FORMATS
+    from evals.suite import ItemSource
+    out = []
+    for entry in (e.strip() for e in str(text).split(",")):
+        if not entry:
+            continue
+        path, _, rest = entry.partition(":")
+        fmt, _, split = rest.partition(":")
+        fmt = fmt or "auto"
+        if fmt not in ("auto", *FORMATS):
+            raise ValueError(f"eval.mcqa_files: {entry!r} names format {fmt!r}; expected one of "
+                             f"{('auto', *FORMATS)} (PATH[:FORMAT[:SPLIT]])")
+        out.append(ItemSource(path, fmt, split or None))
+    if not out:
+        raise ValueError(f"eval.mcqa_files={text!r}: no files named")
+    return tuple(out)
 
 
 def eval_tasks(text: str) -> list[str]:

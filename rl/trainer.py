@@ -23,7 +23,7 @@ from midalign_jax import sampling
 from midalign_jax import sharding as S
 from midalign_jax.metrics_writer import MetricsWriter, Progress
 from midalign_jax.train.checkpoints import Checkpointer, abstract_like
-from midalign_jax.train.loop import initial_state
+from midalign_jax.train.loop import Preempted, all_agree_to_stop, SigtermFlag, initial_state
 from midalign_jax.train.optimizer import lr_schedule, make_optimizer
 from midalign_jax.train.step import TrainState
 from rl import rollout
@@ -174,6 +174,9 @@ def train_rl(*, rl_cfg, model_cfg: M.ModelConfig, tokenizer, mesh, rules, stage_
         log.info("rl step %d evals (%.1fs): %s", step, time.perf_counter() - t0,
                  {k: f"{v[0]:.3f}±{v[1]:.3f}" for k, v in results.items()})
 
+    if jax.process_index() == 0 and eval_log.exists():
+        _drop_rows_after(eval_log, start)  # evals past the restored step ran before a crash; they rerun below
+    sigterm = SigtermFlag().__enter__()  # left in the finally below
     try:
         if start == 0:
             run_evals(0)
@@ -233,9 +236,22 @@ def train_rl(*, rl_cfg, model_cfg: M.ModelConfig, tokenizer, mesh, rules, stage_
             every = int(rl_cfg.eval_every)
             if step + 1 == steps or (every > 0 and (step + 1) % every == 0):
                 run_evals(step + 1)
+            if all_agree_to_stop(sigterm.raised):
+                ckpt.save(step + 1, state, counter, force=True)
+                log.warning("rl: checkpoint at step %d written after SIGTERM; exiting", step + 1)
+                raise Preempted()
             if (step + 1) % int(rl_cfg.checkpoint_every) == 0 or step + 1 == steps:
                 ckpt.save(step + 1, state, counter, force=step + 1 == steps)
     finally:
+        sigterm.__exit__()
         ckpt.close()
         writer.close()
     return RLResult(params=state.params, history=history, evals=evals)
+
+
+def _drop_rows_after(path: Path, step: int) -> None:
+    rows = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    keep = [line for line in rows if json.loads(line)["step"] <= step]
+    if len(keep) != len(rows):
+        log.info("rl: dropping %d eval rows after the restored step %d from %s", len(rows) - len(keep), step, path)
+        path.write_text("".join(line + "\n" for line in keep), encoding="utf-8")

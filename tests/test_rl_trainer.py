@@ -1,5 +1,6 @@
 """The RL loop: sampler/learner agreement, learning on a toy verifiable reward, and exact resume."""
 import dataclasses
+import json
 
 import jax
 import numpy as np
@@ -112,3 +113,53 @@ def test_resume_equals_uninterrupted(tmp_path, monkeypatch):
     assert [r["rl/reward_mean"] for r in resumed.history] == [r["rl/reward_mean"] for r in ref.history[2:]]
     for a, b in zip(jax.tree.leaves(resumed.params), jax.tree.leaves(ref.params)):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_sigterm_saves_a_checkpoint_and_resume_matches(tmp_path, monkeypatch):
+    import os
+    import signal
+    from midalign_jax.train.loop import Preempted
+    hook = lambda step, params: {"probe": (float(step), 0.0, 1)}  # noqa: E731
+    cfg = rl_cfg(eval_every=1, checkpoint_every=100)
+    ref = run(tmp_path / "ref", cfg, devices=jax.devices()[:1], hook=hook)
+    real = rollout.collect
+    calls = {"n": 0}
+
+    def preempt_during_second(*a, **k):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            os.kill(os.getpid(), signal.SIGTERM)  # arrives mid-step, as a TPU preemption notice does
+        return real(*a, **k)
+
+    monkeypatch.setattr(rollout, "collect", preempt_during_second)
+    with pytest.raises(Preempted):
+        run(tmp_path / "cut", cfg, devices=jax.devices()[:1], hook=hook)
+    assert sorted(p.name for p in (tmp_path / "cut" / "checkpoints").iterdir() if p.name.isdigit()) == ["2"]
+    monkeypatch.setattr(rollout, "collect", real)
+    resumed = run(tmp_path / "cut", cfg, devices=jax.devices()[:1], hook=hook)
+    for a, b in zip(jax.tree.leaves(resumed.params), jax.tree.leaves(ref.params)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    steps = [json.loads(line)["step"] for line in (tmp_path / "cut" / "eval_log.jsonl").read_text().splitlines()]
+    assert steps == [0, 1, 2, 3, 4]
+
+
+def test_evals_after_the_restored_step_are_not_logged_twice(tmp_path, monkeypatch):
+    hook = lambda step, params: {"probe": (float(step), 0.0, 1)}  # noqa: E731
+    cfg = rl_cfg(eval_every=1, checkpoint_every=2)
+    real = rollout.collect
+    calls = {"n": 0}
+
+    def crash_in_fourth(*a, **k):
+        calls["n"] += 1
+        if calls["n"] == 4:  # step 3's evals are logged, its checkpoint is not (every 2 steps)
+            raise KeyboardInterrupt("simulated crash")
+        return real(*a, **k)
+
+    monkeypatch.setattr(rollout, "collect", crash_in_fourth)
+    with pytest.raises(KeyboardInterrupt):
+        run(tmp_path, cfg, devices=jax.devices()[:1], hook=hook)
+    log = tmp_path / "eval_log.jsonl"
+    assert [json.loads(line)["step"] for line in log.read_text().splitlines()] == [0, 1, 2, 3]
+    monkeypatch.setattr(rollout, "collect", real)
+    run(tmp_path, cfg, devices=jax.devices()[:1], hook=hook)
+    assert [json.loads(line)["step"] for line in log.read_text().splitlines()] == [0, 1, 2, 3, 4]

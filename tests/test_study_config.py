@@ -57,3 +57,16 @@ def test_rl_task_args_reach_the_task():
     c.task_args = '{"no_such_argument": 1}'
     with pytest.raises(TypeError, match="no_such_argument"):
         task_from_config(c)
+
+
+def test_eval_item_files_from_the_config():
+    from midalign_jax.eval_stage import parse_item_files, suite_config
+    c = arm("baseline").eval
+    assert [s.path for s in suite_config(c).mcqa_files] == ["data/world/mcqa_article.jsonl",
+                                                            "data/world/mcqa_textbook.jsonl"]
+    c.mcqa_files = "/d/a.jsonl:published:article, /d/persona.jsonl:anthropic"
+    files = suite_config(c).mcqa_files
+    assert [(s.path, s.format, s.split) for s in files] == [("/d/a.jsonl", "published", "article"),
+                                                            ("/d/persona.jsonl", "anthropic", None)]
+    with pytest.raises(ValueError, match="eval.mcqa_files.*format 'csv'"):
+        parse_item_files("/d/a.jsonl:csv")

@@ -59,7 +59,7 @@ class StageResult:
     losses: list[float]
 
 
-class _SigtermFlag:
+class SigtermFlag:
     def __init__(self):
         self.raised = False
         self._previous = None
@@ -95,7 +95,7 @@ def initial_state(tx, params, p_shard, mesh, seed: int,
                       jax.device_put(key, replicated))
 
 
-def _all_agree_to_stop(raised: bool) -> bool:
+def all_agree_to_stop(raised: bool) -> bool:
     if jax.process_count() == 1:
         return raised
     from jax.experimental import multihost_utils
@@ -203,7 +203,7 @@ def train(*, t_cfg, model_cfg: M.ModelConfig, mesh, rules, stage_dir: Path, data
         log.info("%s step %d held-out loss %s", stage_name, step, {k: round(v, 4) for k, v in values.items()})
 
     try:
-        with _SigtermFlag() as sigterm:
+        with SigtermFlag() as sigterm:
             if start == 0 and eval_batches and int(t_cfg.eval_every) > 0:
                 run_evals(0)
             for step in range(start, steps):
@@ -218,7 +218,7 @@ def train(*, t_cfg, model_cfg: M.ModelConfig, mesh, rules, stage_dir: Path, data
                 log_now = (step + 1) % int(t_cfg.log_every) == 0 or last
                 # Every process must agree on stopping, or one would enter the checkpoint's collectives while the
                 # others are inside the next step's: agree at log steps (a save follows within log_every steps).
-                stop = (log_now or jax.process_count() == 1) and _all_agree_to_stop(sigterm.raised)
+                stop = (log_now or jax.process_count() == 1) and all_agree_to_stop(sigterm.raised)
                 if log_now:
                     host = [(s, jax.device_get(m)) for s, m in pending]
                     pending.clear()
