@@ -117,7 +117,7 @@ def main(argv):
     started = time.time()
     base = study / "base"
     if not (base / "pretrain" / "done.json").exists():
-        cmd = main_command(_BASE_ARM.value, base, [f"--config.stages=pretrain", f"--config.seed={seeds[0]}", *extra])
+        cmd = main_command(_BASE_ARM.value, base, ["--config.stages=pretrain", f"--config.seed={seeds[0]}", *extra])
         runs["base"] = {"workdir": str(base), "seconds": _run(cmd, "shared base: pretrain", base / "console.log"),
                         "status": "done"}
         save()
