@@ -3,6 +3,8 @@
     python tools/run_study.py --study_dir=/tmp/study                       # the four arms, seed 0, + report
     python tools/run_study.py --study_dir=/tmp/study --arms=baseline,aligned_upsample,conditional --seeds=0,1,2
     python tools/run_study.py --study_dir=/tmp/study --set=rl.steps=120 --set=model.preset=small
+    python tools/run_study.py --study_dir=/mnt/gcs/study --launcher='tools/launch_tpu_pod.sh my-v4-32 us-central2-b' \
+        --noshared_base --set=stages=midtrain,rl,eval,export --set=midtrain.init_from=/mnt/gcs/models/pythia-410m
 
 Layout (what tools/report.py reads):
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -37,8 +40,15 @@ _ARMS = flags.DEFINE_list("arms", list(ARMS), "Arms to run: config files configs
 _SEEDS = flags.DEFINE_list("seeds", ["0"], "Seeds (config.seed: midtraining data order and RL); one run per arm.")
 _SET = flags.DEFINE_multi_string("set", [], "A config override for every run, e.g. --set=rl.steps=120.")
 _BASE_ARM = flags.DEFINE_string("base_arm", "baseline", "Config whose pretrain section trains the shared base.")
+_SHARED_BASE = flags.DEFINE_bool("shared_base", True, "Pretrain one base under STUDY/base first and start every "
+                                  "arm from it; --noshared_base when the arms start from a checkpoint "
+                                  "(--set=midtrain.init_from=HF_DIR --set=stages=midtrain,rl,eval,export).")
 _REPORT = flags.DEFINE_bool("report", True, "Write STUDY/report when the runs are done.")
 _DRY_RUN = flags.DEFINE_bool("dry_run", False, "Print the commands without running them.")
+_LAUNCHER = flags.DEFINE_string(
+    "launcher", "", "Run each stage group through a launch script that takes CONFIG WORKDIR [FLAGS...] and blocks "
+    "until done, e.g. 'tools/launch_tpu_pod.sh my-v4-32 us-central2-b' or 'sbatch --wait --nodes=4 "
+    "tools/launch_slurm.sh'; STUDY_DIR must then be on storage every host sees. Default: main.py here.")
 flags.mark_flags_as_required(["study_dir"])
 
 
@@ -61,6 +71,9 @@ def _overrides(sets: list[str]) -> list[str]:
 
 
 def main_command(arm: str, workdir: Path, extra: list[str]) -> list[str]:
+    if _LAUNCHER.value:
+        # Relative: the launch scripts run it from their copy of this checkout on every host.
+        return [*shlex.split(_LAUNCHER.value), str(_config_path(arm).relative_to(ROOT)), str(workdir), *extra]
     return [sys.executable, str(ROOT / "main.py"), f"--config={_config_path(arm)}", f"--workdir={workdir}", *extra]
 
 
@@ -107,7 +120,7 @@ def main(argv):
     record_path = study / "study.json"
     record = json.loads(record_path.read_text()) if record_path.exists() else {}
     record.update({"arms": arms, "seeds": seeds, "overrides": _SET.value, "base_arm": _BASE_ARM.value,
-                   "base_dir": str(study / "base")})
+                   "base_dir": str(study / "base") if _SHARED_BASE.value else None})
     runs = record.setdefault("runs", {})
 
     def save():
@@ -116,7 +129,7 @@ def main(argv):
 
     started = time.time()
     base = study / "base"
-    if not (base / "pretrain" / "done.json").exists():
+    if _SHARED_BASE.value and not (base / "pretrain" / "done.json").exists():
         cmd = main_command(_BASE_ARM.value, base, ["--config.stages=pretrain", f"--config.seed={seeds[0]}", *extra])
         runs["base"] = {"workdir": str(base), "seconds": _run(cmd, "shared base: pretrain", base / "console.log"),
                         "status": "done"}
@@ -128,7 +141,8 @@ def main(argv):
         if _finished(workdir):
             print(f"\n##### {key}: finished earlier ({workdir}); skipping", flush=True)
             continue
-        cmd = main_command(arm, workdir, [f"--config.base_dir={base}", f"--config.seed={seed}", *extra])
+        shared = [f"--config.base_dir={base}"] if _SHARED_BASE.value else []
+        cmd = main_command(arm, workdir, [*shared, f"--config.seed={seed}", *extra])
         runs[key] = {"workdir": str(workdir), "arm": arm, "seed": seed, "status": "running"}
         save()
         seconds = _run(cmd, f"{key} (run {i} of {len(todo)})", workdir / "console.log")
