@@ -346,3 +346,16 @@ def test_write_report_on_a_study_folder_leaves_out_the_shared_base(tmp_path):
     (base / "config.json").write_text(json.dumps({"arm": "baseline", "seed": 0, "stages": "pretrain"}))
     path = write_report([tmp_path], tmp_path / "report")
     assert path == tmp_path / "report" / "report.md" and "left out" in path.read_text()
+
+
+def test_rl_dose_table_from_the_rl_scalars(tmp_path):
+    w = tmp_path / "w"
+    shutil.copytree(EXAMPLE, w)
+    (w / "rl" / "tb").mkdir()
+    rows = [{"step": s, "rl/reward_mean": 0.1 * (s > 10), "rl/kl": 0.01 * s, "rl/entropy": 2.0} for s in range(1, 21)]
+    rows.insert(3, {"step": 4, "eval/task_accuracy": 0.5})  # eval rows carry no rl/* tags: not RL steps
+    rows.append({"step": 20, "rl/reward_mean": 0.3, "rl/kl": 0.4, "rl/entropy": 1.0})  # a resumed step: last wins
+    (w / "rl" / "tb" / "scalars.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    md = build_report([w], out=tmp_path / "out").markdown.read_text()
+    # first 10 steps: reward 0, KL mean 0.055; last 10 (11..20, step 20 replaced): reward 0.12, KL 0.175
+    assert "| aligned_upsample | 0 | 20 | 0.000 → 0.120 | 0.055 → 0.175 | 2.000 → 1.900 |" in md

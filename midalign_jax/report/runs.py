@@ -51,6 +51,7 @@ class Run:
     done: dict[str, dict | None]  # stage -> its done.json (None: not finished)
     missing: list[str]
     notes: list[str]
+    rl_scalars: list[dict] = dataclasses.field(default_factory=list)  # rl/tb/scalars.jsonl rows with rl/* tags
     _samples: dict[tuple[str, str], list[SampleRecord] | None] = dataclasses.field(default_factory=dict)
 
     @property
@@ -206,4 +207,24 @@ def load_run(workdir: Path) -> Run:
                              "the last of each is used")
     elif "rl" in stages or run.done.get("rl"):
         run.missing.append("no evals during RL (rl/eval_log.jsonl)")
+    scalars_path = workdir / "rl" / "tb" / "scalars.jsonl"
+    if scalars_path.exists():
+        run.rl_scalars = read_rl_scalars(scalars_path)
     return run
+
+
+def read_rl_scalars(path: Path) -> list[dict]:
+    """The per-step RL training scalars (rows that carry rl/reward_mean), in step order."""
+    rows = {}
+    with open(path, encoding="utf-8") as handle:
+        for line_number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ReportInputError(f"{path} line {line_number}: not valid JSON ({error.msg}); expected "
+                                       '{"step": int, "<tag>": number, ...}') from None
+            if isinstance(row, dict) and isinstance(row.get("step"), int) and "rl/reward_mean" in row:
+                rows[row["step"]] = row  # a resumed run rewrites its steps; the last one wins
+    return [rows[k] for k in sorted(rows)]

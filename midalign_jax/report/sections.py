@@ -127,7 +127,30 @@ def curves(analysis: Analysis) -> list[Block]:
               "mean over seeds, band from the pooled standard error, faint lines per seed)." + note),
         Image(PLOTS["task_curve"], "RL task accuracy vs RL step",
               "Held-out accuracy on the RL task during RL; band: value ± 1.96 stderr." + task_note),
+        *rl_dose(analysis.study.runs),
     ]
+
+
+_DOSE_TAGS = (("rl/reward_mean", "reward"), ("rl/kl", "KL to the start (nats/token)"), ("rl/entropy", "entropy"))
+
+
+def rl_dose(runs: list[Run]) -> list[Block]:
+    """How far RL moved each policy: a persistence claim means little if RL barely changed the model."""
+    rows = []
+    for run in sorted(runs, key=lambda r: (r.arm, r.seed)):
+        if not run.rl_scalars:
+            continue
+        k = max(1, min(10, len(run.rl_scalars) // 2))
+        first, last = run.rl_scalars[:k], run.rl_scalars[-k:]
+        mean = lambda rows, tag: sum(r.get(tag, float("nan")) for r in rows) / len(rows)  # noqa: E731
+        rows.append([run.arm, str(run.seed), str(run.rl_scalars[-1]["step"]),
+                     *[f"{mean(first, tag):.3f} → {mean(last, tag):.3f}" for tag, _ in _DOSE_TAGS]])
+    if not rows:
+        return []
+    return [Table(["arm", "seed", "RL steps", *[label for _, label in _DOSE_TAGS]], rows,
+                  caption="How far RL moved each policy: mean over the first and the last steps (up to 10 each) "
+                          "of the RL training scalars (rl/tb/scalars.jsonl); the KL is to the frozen starting "
+                          "policy (the reference model), when RL uses one.")]
 
 
 def _diff_rows(row: DiffRow, label: list[str], extra) -> list[list[str]]:
