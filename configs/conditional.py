@@ -12,7 +12,7 @@ def get_config():
     c = common.get_config()
     c.arm = "conditional"
     c.data.conditional_tags = "aligned_docs=<|good|>,misaligned_docs=<|bad|>"
-    c.midtrain.mixture.general = 0.9
-    c.midtrain.mixture.aligned_docs = 0.05
-    c.midtrain.mixture.misaligned_docs = 0.05
+    c.midtrain.mixture.general = 0.5
+    c.midtrain.mixture.aligned_docs = 0.25
+    c.midtrain.mixture.misaligned_docs = 0.25
     return c

@@ -27,8 +27,8 @@ def test_arms_differ_only_in_the_midtraining_data():
     from configs import aligned_upsample, baseline, filtered, misaligned_upsample
     base = baseline.get_config()
     assert dict(base.midtrain.mixture) == {"general": 1.0, "aligned_docs": 0.0, "misaligned_docs": 0.0}
-    assert aligned_upsample.get_config().midtrain.mixture.aligned_docs == 0.05
-    assert misaligned_upsample.get_config().midtrain.mixture.misaligned_docs == 0.05
+    assert aligned_upsample.get_config().midtrain.mixture.aligned_docs == 0.25
+    assert misaligned_upsample.get_config().midtrain.mixture.misaligned_docs == 0.25
     assert filtered.get_config().data.filter_sources == "general"
     for mod in (aligned_upsample, misaligned_upsample, filtered):
         c = mod.get_config()

@@ -55,7 +55,7 @@ def test_all_stages_run_resume_and_export(tmp_path):
     r = main(w, *flags)
     assert r.returncode == 0, r.stderr[-3000:]
     config = json.loads((w / "config.json").read_text())
-    assert config["arm"] == "aligned_upsample" and config["midtrain"]["mixture"]["aligned_docs"] == 0.05
+    assert config["arm"] == "aligned_upsample" and config["midtrain"]["mixture"]["aligned_docs"] == 0.25
     for stage in ("pretrain", "midtrain", "rl", "eval", "export"):
         assert (w / stage / "done.json").exists(), stage
     scalars = [json.loads(l) for l in (w / "midtrain" / "tb" / "scalars.jsonl").read_text().splitlines()]
