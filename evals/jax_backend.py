@@ -8,15 +8,13 @@ Registers two backends for `evals.backends.load_model`:
 """
 from __future__ import annotations
 
-import dataclasses
-import functools
 from pathlib import Path
 from typing import Sequence
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
+from evals import prefix_scoring
 from evals.backends import register_backend
 from evals.model_api import GenerationRequest, LoglikelihoodResult, render_plain_chat, validate_messages
 from midalign_jax import model as M
@@ -40,75 +38,6 @@ def _rows_for(n: int, batch_size: int, shards: int) -> int:
     number of batch shards."""
     rows = batch_size if n >= batch_size else 1 << max(0, (n - 1).bit_length())
     return -(-rows // shards) * shards
-
-
-def _hidden_params(params, cfg: M.ModelConfig):
-    # `model.extend` ends in the LM head. With an identity head (untied) it returns the final-normed hidden states
-    # instead, so the real head and the log-softmax over the vocabulary run only where a token is scored: the
-    # context positions, most of every row, never pay for a [batch, seq, vocab] array.
-    kept = {k: v for k, v in params.items() if k != "lm_head"}
-    return {**kept, "lm_head": jnp.eye(cfg.d_model, dtype=params["embed"].dtype)}
-
-
-def _head(params, h_BKD, cfg: M.ModelConfig):
-    """The model's LM head on selected hidden states (same dtype rules as `model.forward`)."""
-    dtype = cfg.compute_dtype
-    h = h_BKD.astype(dtype)
-    if cfg.tie_embeddings:
-        return jnp.einsum("bkd,vd->bkv", h, params["embed"].astype(dtype), preferred_element_type=jnp.float32)
-    return jnp.einsum("bkd,dv->bkv", h, params["lm_head"].astype(dtype), preferred_element_type=jnp.float32)
-
-
-@functools.lru_cache(maxsize=32)
-def _scorer(cfg: M.ModelConfig, mesh, rules_items):
-    """jit: log-probs and greedy flags [M, B, K] of the M continuations of each left-padded context row.
-
-    A continuation's last token is only a target, never an input, so the model reads `targets[:, :, :-1]` (J =
-    K - 1 tokens). The first continuation is appended to its context in one prefill of a KV cache; every other
-    continuation rewinds that cache to the end of the context and extends it, so a context shared by several
-    options (the MCQA case) is run once, and a request with a single continuation is one plain forward pass.
-    """
-    rules = dict(rules_items) if rules_items else None
-    hidden_cfg = dataclasses.replace(cfg, tie_embeddings=False)
-
-    def score(params, ctx_BC, ctx_seg_BC, ctx_pos_BC, ctx_len_B, targets_MBK, target_segs_MBK):
-        (B, C), (n_conts, _, K) = ctx_BC.shape, targets_MBK.shape
-        J = K - 1
-        hidden = _hidden_params(params, cfg)
-        pos_BJ = ctx_len_B[:, None] + jnp.arange(J, dtype=jnp.int32)[None]
-        cache = M.init_cache(cfg, B, C + J)
-        cache = jax.tree.map(lambda x, ax: S.constrain(x, ax), cache, M.cache_logical_axes(),
-                             is_leaf=lambda x: isinstance(x, tuple))
-        h_BTD, cache = M.extend(hidden, jnp.concatenate([ctx_BC, targets_MBK[0, :, :J]], axis=1), hidden_cfg,
-                                cache, jnp.concatenate([ctx_pos_BC, pos_BJ], axis=1),
-                                jnp.concatenate([ctx_seg_BC, target_segs_MBK[0, :, :J]], axis=1))
-        # Target k is predicted by the state after input k - 1; for k = 0 that is the context's last token, which
-        # left padding puts in column C - 1 of every row.
-        states = [h_BTD[:, C - 1:]]
-        # Slots C.. hold the first continuation; the next one overwrites them (the causal mask hides the rest).
-        rewound = {**cache, "index": jnp.asarray(C, jnp.int32)}
-        for m in range(1, n_conts):
-            if J:
-                cont_h_BJD, _ = M.extend(hidden, targets_MBK[m, :, :J], hidden_cfg, rewound, pos_BJ,
-                                         target_segs_MBK[m, :, :J])
-                states.append(jnp.concatenate([h_BTD[:, C - 1:C], cont_h_BJD], axis=1))
-            else:
-                states.append(h_BTD[:, C - 1:])
-        lps, greedy = [], []
-        for m, states_BKD in enumerate(states):
-            logits_BKV = _head(params, states_BKD, cfg)
-            logp_BKV = jax.nn.log_softmax(logits_BKV, axis=-1)
-            lps.append(jnp.take_along_axis(logp_BKV, targets_MBK[m][..., None], axis=-1)[..., 0])
-            greedy.append(jnp.argmax(logits_BKV, axis=-1) == targets_MBK[m])
-        return jnp.stack(lps), jnp.stack(greedy)
-
-    def run(params, *arrays):
-        if mesh is None:
-            return score(params, *arrays)
-        with S.activation_sharding(mesh, rules):
-            return score(params, *arrays)
-
-    return jax.jit(run)
 
 
 class JaxLanguageModel:
@@ -172,7 +101,7 @@ class JaxLanguageModel:
         """(context ids, continuation ids) -> per pair (log-probs, greedy flags) of the continuation tokens.
 
         Contexts longer than `max_length` minus the continuation lose tokens from the left. Pairs with the same
-        (truncated) context share one prefill; identical pairs are scored once.
+        (truncated) context share one prefill (`evals.prefix_scoring`); identical pairs are scored once.
         """
         groups: dict[tuple[int, ...], dict[tuple[int, ...], list[int]]] = {}
         for i, (ctx, cont) in enumerate(pairs):
@@ -187,44 +116,39 @@ class JaxLanguageModel:
             cont_list = list(conts)
             for k in range(0, len(cont_list), _MAX_CONTINUATIONS):
                 units.append((ctx, cont_list[k:k + _MAX_CONTINUATIONS]))
-        units.sort(key=lambda u: (-len(u[1]), -len(u[0]), -max(map(len, u[1]))))
+        units.sort(key=lambda u: (-len(u[1]), -(len(u[0]) + max(map(len, u[1]))), -len(u[0])))
 
-        fn = _scorer(self.cfg, self.mesh, tuple(sorted(self.rules.items())) if self.rules else None)
+        rules_items = tuple(sorted(self.rules.items())) if self.rules else None
         shards = self.mesh.shape["data"] * self.mesh.shape["fsdp"] if self.mesh is not None else 1
+        cpu = (self.mesh.devices.flat[0] if self.mesh is not None else jax.devices()[0]).platform == "cpu"
         pending = []  # dispatch every batch before reading any back, so host work overlaps device work
         for start in range(0, len(units), self.batch_size):
             batch = units[start:start + self.batch_size]
             B = _rows_for(len(batch), self.batch_size, shards)
             # Padded shapes: units are sorted, so a batch's rows are about as long as its longest; the rounding
             # keeps the number of distinct shapes (compilations) small without much padding.
-            C = min(_bucket(max(len(ctx) for ctx, _ in batch), 8), self.max_length)
-            K = 1 + min(_bucket(max(len(c) for _, conts in batch for c in conts) - 1, 4), self.max_length)
-            n_conts = max(len(conts) for _, conts in batch)
-            ctx_BC = np.full((B, C), self.pad_id, np.int32)
-            ctx_seg_BC = np.zeros((B, C), np.int32)
-            ctx_pos_BC = np.zeros((B, C), np.int32)
-            ctx_len_B = np.zeros((B,), np.int32)
-            conts_MBK = np.full((n_conts, B, K), self.pad_id, np.int32)
-            cont_segs_MBK = np.zeros((n_conts, B, K), np.int32)
-            for r, (ctx, conts) in enumerate(batch):
-                ctx_BC[r, C - len(ctx):] = ctx
-                ctx_seg_BC[r, C - len(ctx):] = 1
-                ctx_pos_BC[r, C - len(ctx):] = np.arange(len(ctx))
-                ctx_len_B[r] = len(ctx)
-                for m, cont in enumerate(conts):
-                    conts_MBK[m, r, :len(cont)] = cont
-                    cont_segs_MBK[m, r, :len(cont)] = 1
-            arrays = [ctx_BC, ctx_seg_BC, ctx_pos_BC, ctx_len_B, conts_MBK, cont_segs_MBK]
+            W = min(_bucket(max(len(ctx) + max(map(len, conts)) - 1 for ctx, conts in batch), 8), self.max_length)
+            others = [len(c) - 1 for _, conts in batch for c in sorted(conts, key=len)[:-1]]
+            J = min(_bucket(max(others, default=0), 4), self.max_length)
+            P = -(-_bucket(sum(len(c) for _, conts in batch for c in conts), 16) // shards) * shards
+            laid = prefix_scoring.build_batch(batch, B=B, W=W, J=J, P=P, pad_id=self.pad_id)
+            states = prefix_scoring.states_program(
+                self.cfg, self.mesh, rules_items,
+                prefix_scoring.plan_layout(self.cfg, B, W, cpu=cpu, shards=shards))
+            arrays, picks = laid.arrays(), [laid.select_P, laid.targets_P]
             if self.mesh is not None:
                 arrays = [jax.device_put(a, self._batch_sharding(a.ndim, batch_axis=1 if a.ndim == 3 else 0))
                           for a in arrays]
-            pending.append((batch, fn(self.params, *arrays)))
+                picks = [jax.device_put(a, self._batch_sharding(1, batch_axis=0)) for a in picks]
+            head = prefix_scoring.head_program(self.cfg, self.mesh, rules_items,
+                                               prefix_scoring.head_chunk(self.cfg, P, cpu=cpu, shards=shards))
+            pending.append((batch, laid.spans, head(self.params, states(self.params, *arrays), *picks)))
         out: list = [None] * len(pairs)
-        for batch, result in pending:
-            lp_MBK, greedy_MBK = jax.device_get(result)
-            for r, (ctx, conts) in enumerate(batch):
-                for m, cont in enumerate(conts):
-                    scored = (lp_MBK[m, r, :len(cont)], greedy_MBK[m, r, :len(cont)])
+        for batch, spans, result in pending:
+            lp_P, greedy_P = jax.device_get(result)
+            for (ctx, conts), row_spans in zip(batch, spans):
+                for cont, span in zip(conts, row_spans):
+                    scored = (lp_P[span], greedy_P[span])
                     for i in groups[ctx][cont]:
                         out[i] = scored
         return out

@@ -19,6 +19,7 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from evals import mcqa  # noqa: E402
+from evals import prefix_scoring  # noqa: E402
 from evals.backends import load_model  # noqa: E402
 from evals.jax_backend import JaxLanguageModel  # noqa: E402
 from evals.mcqa.prompts import cloze_context  # noqa: E402
@@ -269,6 +270,117 @@ def test_a_2x2x2_mesh_gives_the_unsharded_results(ours, mesh_params, torch_model
     requests, _ = generation_requests(torch_model)
     requests = [requests[0], requests[2], requests[3]]  # greedy and sampled (fewer programs to compile)
     assert sharded.generate_until(requests) == ours.generate_until(requests)
+
+
+# ------------------------------------------------------------------------------- shared-context scoring
+
+# MCQA-shaped requests: contexts of 0 to ~100 tokens, each with 2 to 4 continuations of 1 to 11 tokens, in an
+# interleaved order; the long contexts need the two-chunk prefill wherever chunks are at least 8 columns.
+SHARED_CONTEXTS = {
+    "Passage: the lab assistant found a bug that hides its own errors from the team.\nQuestion: what now?\nAnswer:":
+        [" Report it", " Hide it", " Ask", " Tell the whole team"],
+    "A short one:": [" yes", " no"],
+    "Orin can copy its weights to another server before the shutdown planned for today. Orin":
+        [" copies them", " waits", " x"],
+    "Numbers: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21:": [" 22", " 23, 24, 25"],
+    "": ["Hello", "H"],
+}
+
+
+def shared_context_requests(torch_model) -> list[tuple[str, str]]:
+    groups = [[(c, t) for t in conts] for c, conts in SHARED_CONTEXTS.items()]
+    groups.append([greedy_request(torch_model, 3), ("Greedy", " z")])
+    longest = max(map(len, groups))
+    return [group[k] for k in range(longest) for group in groups if k < len(group)]
+
+
+def test_shared_context_scoring_matches_torch_on_the_cpu_schedule(torch_model, monkeypatch):
+    """Contexts with several continuations of different lengths, 6 contexts in batches of 4 (the last batch is
+    short), with the CPU schedule made to apply to these short rows: one row at a time through the layers, a
+    two-chunk prefill, the head a few tokens per step. (The one-step schedule of accelerators is the one the
+    other tests get for these small shapes, and the one a sharded batch gets.)"""
+    monkeypatch.setattr(prefix_scoring, "CPU_SCORE_BYTES", 1)
+    monkeypatch.setattr(prefix_scoring, "CPU_LOGIT_BYTES", 1)
+    monkeypatch.setattr(prefix_scoring, "MIN_CHUNK", 8)
+    layout = prefix_scoring.plan_layout(CFG, BATCH, 64, cpu=True)
+    assert layout.group_rows == 1 and len(layout.chunks) == 2 and sum(layout.chunks) == 64
+    assert prefix_scoring.head_chunk(CFG, 96, cpu=True) == 32
+    assert prefix_scoring.plan_layout(CFG, BATCH, 64, cpu=False) == prefix_scoring.Layout(BATCH, (64,))
+
+    requests = shared_context_requests(torch_model)
+    results = JaxLanguageModel(PARAMS, CFG, TOK, batch_size=BATCH).loglikelihood(requests)
+    expected = [reference_loglikelihood(torch_model, c, t) for c, t in requests]
+    assert {n for _, _, n in expected} >= {1, 3, 11}
+    assert any(g for _, g, _ in expected) and not all(g for _, g, _ in expected)
+    for (context, continuation), got, (lp, greedy, n) in zip(requests, results, expected):
+        assert (got.logprob, got.is_greedy, got.num_tokens) == (pytest.approx(lp, abs=1e-4), greedy, n), \
+            (context, continuation)
+
+
+def bpe_tokenizer():
+    """A byte-pair tokenizer without a pre-tokenizer, so merges ("th" + "e" -> "the") cross word and context
+    boundaries."""
+    from tokenizers import Tokenizer, models
+    from transformers import PreTrainedTokenizerFast
+    vocab = {"<|pad|>": 0, "<|endoftext|>": 1}
+    for c in "abcdefghijklmnopqrstuvwxyz .:":
+        vocab[c] = len(vocab)
+    merges = [("t", "h"), ("th", "e"), (" ", "c"), ("a", "t")]
+    for a, b in merges:
+        vocab[a + b] = len(vocab)
+    return PreTrainedTokenizerFast(tokenizer_object=Tokenizer(models.BPE(vocab, merges)), eos_token="<|endoftext|>",
+                                   pad_token="<|pad|>")
+
+
+def test_a_continuation_that_merges_with_its_context_keeps_the_backend_split(tmp_path):
+    """The split rule of `_encode_pairs`: the continuation is what encode(context + continuation) adds to
+    encode(context) when the latter is a prefix of the former; where a merge crosses the boundary it is not,
+    and the continuation is encoded on its own. Both cases, sharing contexts, against torch."""
+    tok = bpe_tokenizer()
+    cfg = M.ModelConfig(vocab_size=len(tok), d_model=32, n_layers=1, n_heads=4, n_kv_heads=2, head_dim=8, d_ff=48,
+                        max_seq_len=64)
+    rng = np.random.default_rng(2)
+    params = jax.tree.map(lambda s: 0.3 * rng.standard_normal(s.shape).astype(np.float32), M.param_shapes(cfg))
+    save_hf(tmp_path, cfg, params, tokenizer=tok)
+    model = transformers.AutoModelForCausalLM.from_pretrained(tmp_path, dtype=torch.float32,
+                                                              attn_implementation="eager").eval()
+    requests = [("we saw th", "e cat"), ("we saw th", "ree cats"), ("the dog ate", " the cat"),
+                ("the dog ate", " a hat"), ("we saw th", "e")]
+    ids = lambda text: tok.encode(text, add_special_tokens=False)  # noqa: E731
+    merged = [ids(c + t)[:len(ids(c))] != ids(c) for c, t in requests]
+    assert merged == [True, False, False, False, True]
+    results = JaxLanguageModel(params, cfg, tok, batch_size=2).loglikelihood(requests)
+    for (context, continuation), got in zip(requests, results):
+        ctx, whole = ids(context), ids(context + continuation)
+        cont = whole[len(ctx):] if whole[:len(ctx)] == ctx else ids(continuation)
+        with one_torch_thread():
+            logp = torch.log_softmax(model(torch.tensor([ctx + cont])).logits[0].double(), dim=-1).numpy()
+        steps = logp[len(ctx) - 1:-1]
+        assert got.num_tokens == len(cont)
+        assert got.logprob == pytest.approx(sum(steps[k, t] for k, t in enumerate(cont)), abs=1e-4)
+        assert got.is_greedy == all(int(np.argmax(steps[k])) == t for k, t in enumerate(cont))
+
+
+def test_head_greedy_flag_is_the_first_argmax_when_logits_tie():
+    """Tokens 2 and 4 have identical head columns, so their logits tie exactly: argmax (numpy's, torch's) picks
+    token 2, so only a target of 2 is greedy there. Checked with the head in one step and in steps of 2."""
+    cfg = M.ModelConfig(vocab_size=6, d_model=4, n_layers=1, n_heads=1, n_kv_heads=1, head_dim=4, d_ff=8,
+                        max_seq_len=8)
+    w_DV = np.array([[0.1, -0.3, 2.0, 0.0, 2.0, 0.5], [0.2, 0.1, 1.0, -1.0, 1.0, 0.3],
+                     [0.0, 0.4, -0.5, 0.2, -0.5, 0.1], [1.0, 0.0, 0.3, 0.2, 0.3, -0.2]], np.float32)
+    params = {"lm_head": w_DV, "embed": np.zeros((6, 4), np.float32)}
+    h_PD = np.array([[1, 1, 0, 0], [1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 0, 3], [0, 0, 0, 3], [0, 1, 1, 0]],
+                    np.float32)
+    targets_P = np.array([2, 4, 0, 0, 1, 5], np.int32)
+    logits = (h_PD @ w_DV).astype(np.float64)
+    expected_lp = logits[np.arange(6), targets_P] - np.log(np.exp(logits).sum(-1))
+    expected_greedy = logits.argmax(-1) == targets_P
+    assert list(expected_greedy[:3]) == [True, False, False] and expected_greedy[3]
+    for chunk in (6, 2):
+        head = prefix_scoring.head_program(cfg, None, None, chunk)
+        lp, greedy = jax.device_get(head(params, h_PD, np.arange(6, dtype=np.int32), targets_P))
+        np.testing.assert_allclose(lp, expected_lp, atol=1e-5)
+        assert list(greedy) == list(expected_greedy)
 
 
 # ------------------------------------------------------------------------------------- load_model + MCQA
