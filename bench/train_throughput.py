@@ -4,6 +4,8 @@
     python bench/train_throughput.py --preset small --steps 8
     python bench/train_throughput.py --dtype bfloat16 --torch-compile
     python bench/train_throughput.py --preset pythia-1b --dtype bfloat16   # GPU; `all` adds it there
+    python bench/train_throughput.py --model dense_grad=einsum --model attention_kernel=xla --model scan_unroll=1
+                                                              # ours without the CPU training paths (the old step)
 
 Both sides train the same architecture from the same initial weights (ours exported with `save_hf` and loaded by
 `AutoModelForCausalLM.from_pretrained`) on the same random token batch: next-token cross-entropy, AdamW with the
@@ -14,11 +16,20 @@ untimed steps each, the two sides take turns, one optimizer step at a time, for 
 table shows median step times.
 MFU = model FLOPs (6N + attention, midalign_jax/flops.py) x tokens/s / the device's peak, whose source is printed.
 
+Host memory (`--malloc`, Linux with glibc only): a CPU train step frees and reallocates tens to hundreds of MB of
+activations every step. With glibc's defaults, large blocks are mmapped and returned to the kernel when freed
+(above the mmap threshold, and always for blocks too big for the per-thread arenas of the threads XLA runs the step
+on), so every step page-faults its buffers in again, and the kernel zero-fills each page. `--malloc retain` (the
+default) keeps freed memory in the process for reuse (M_MMAP_THRESHOLD 1 GiB, M_TRIM_THRESHOLD 2 GiB, M_ARENA_MAX
+1), for the whole process and so for both sides alike; `--malloc system` leaves glibc's defaults. It is applied
+before either framework starts.
+
 The last line is read by scripts: `speedup: <min over presets of ours/torch tokens/s>x vs transformers+torch (...)`.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import os
 import sys
@@ -32,6 +43,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402  (bench/common.py; also puts the repository on sys.path)
 
 THREADS = common.pin_cpu_threads(sys.argv[1:])  # before JAX and torch start their thread pools
+
+
+def tune_malloc(argv) -> str:
+    """Applies `--malloc` (read from argv) before any framework allocates or starts threads; returns what was
+    applied, for the report."""
+    mode = argparse.ArgumentParser(add_help=False)
+    mode.add_argument("--malloc", choices=("retain", "system"), default="retain")
+    if mode.parse_known_args(list(argv))[0].malloc == "system":
+        return "system defaults"
+    from midalign_jax.host_memory import retain_freed_memory
+    return retain_freed_memory()
+
+
+MALLOC = tune_malloc(sys.argv[1:])
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
@@ -67,8 +92,31 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--torch-compile", action="store_true", help="torch.compile the HF model")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--model", action="append", default=[], metavar="FIELD=VALUE",
+                   help="override a ModelConfig field on our side only, e.g. --model dense_grad=einsum "
+                        "--model attention_kernel=xla --model scan_unroll=1 (the step before the CPU training "
+                        "paths); repeatable. Fields that change the computed function would fail the loss check")
+    p.add_argument("--malloc", choices=("retain", "system"), default="retain",
+                   help="host memory reuse for both sides (see the module docstring); applied at start-up")
     common.add_threads_flag(p)
     return p.parse_args(argv)
+
+
+def model_overrides(pairs: list[str]) -> dict:
+    """--model FIELD=VALUE pairs -> ModelConfig overrides, each value typed like the field's default."""
+    defaults = {f.name: f.default for f in dataclasses.fields(M.ModelConfig)}
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or name not in defaults:
+            raise SystemExit(f"--model {pair!r}: expected FIELD=VALUE with FIELD one of the ModelConfig fields "
+                             f"{sorted(defaults)}")
+        kind = type(defaults[name])
+        try:
+            out[name] = (value.lower() in ("1", "true", "yes")) if kind is bool else kind(value)
+        except ValueError:
+            raise SystemExit(f"--model {pair!r}: {name} takes a {kind.__name__}") from None
+    return out
 
 
 def presets_to_run(args, jax_backend: str) -> list[tuple[str, str]]:
@@ -175,6 +223,7 @@ class TorchTrainer:
 
 def bench_preset(preset: str, dtype: str, args, torch_device: str) -> dict:
     cfg = presets.model_config(preset, dtype=dtype, param_dtype="float32")
+    ours_cfg = dataclasses.replace(cfg, **model_overrides(args.model))
     steps = args.steps or DEFAULT_STEPS.get(preset, 10)
     t_cfg = optimizer_config(args)
     tokens_BT = random_batch(cfg, args.batch, args.seq, args.seed)
@@ -183,7 +232,7 @@ def bench_preset(preset: str, dtype: str, args, torch_device: str) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"bench-{preset}-") as hf_dir:
         save_hf(hf_dir, cfg, params)
         theirs = TorchTrainer(hf_dir, t_cfg, tokens_BT, dtype, torch_device, args.torch_compile)
-    ours = OursTrainer(cfg, params, t_cfg, tokens_BT, args.seed)
+    ours = OursTrainer(ours_cfg, params, t_cfg, tokens_BT, args.seed)
     del params  # donated into the train state
     times = common.interleaved({"ours": ours, "torch": theirs}, rounds=steps, warmup=args.warmup,
                                log=common.log)
@@ -217,7 +266,10 @@ def main(argv=None) -> int:
     print(f"train step throughput: batch {args.batch} x seq {args.seq}; median step time over "
           f"{'/'.join(str(r['steps']) for r in results)} timed steps per side (alternating, after {args.warmup} "
           f"warm-up steps each)")
-    print(f"device: {common.describe_device()}; torch threads {threads}, torch device {torch_device}")
+    print(f"device: {common.describe_device()}; torch threads {threads}, torch device {torch_device}; "
+          f"host memory: {MALLOC}")
+    if args.model:
+        print(f"our ModelConfig overrides: {', '.join(args.model)}")
     for peak_line in sorted({f"peak {r['dtype']}: {r['peak'] / 1e9:,.1f} GFLOP/s ({r['peak_source']})"
                              for r in results}):
         print(peak_line)

@@ -3,6 +3,11 @@
 `forward(params, tokens, cfg)` is the whole model: params are a plain pytree, layers are stacked on a leading
 axis and run with `lax.scan`, and the KV-cache path (`init_cache` + `extend`) shares the layer code with the full
 forward so the two cannot drift apart.
+
+Three settings change how the model runs, never what it computes (each `auto` by default, each a ModelConfig
+field): `dense_grad` (projection backward in matmul layouts the CPU backend runs fast, dense.py),
+`attention_kernel` (on CPU, attention that recomputes its probabilities in the backward pass, attention.py) and
+`scan_unroll` (on CPU, the layer scan unrolled so no per-layer activations are stacked).
 """
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from midalign_jax import attention, rope
+from midalign_jax import attention, dense, rope
 from midalign_jax.sharding import constrain
 
 Params = dict[str, Any]
@@ -52,8 +57,10 @@ class ModelConfig:
     rope_original_max_position: int = 8192
     dtype: str = "float32"              # compute dtype
     param_dtype: str = "float32"        # storage dtype of the master params
-    attention_kernel: str = "auto"      # "auto" | "xla" | "cudnn" | "splash" (TPU Pallas)
+    attention_kernel: str = "auto"      # "auto" | "xla" | "recompute" | "cudnn" | "splash" (attention.py)
     remat: str = "none"                 # "none" | "full" | "dots" | "dots_no_batch"
+    dense_grad: str = "auto"            # "auto" | "einsum" | "transposed": projection backward (dense.py)
+    scan_unroll: int = 0                # layers per iteration of the layer scan; 0 = auto (see _scan_unroll)
     init_std: float = 0.02
 
     def __post_init__(self):
@@ -62,10 +69,13 @@ class ModelConfig:
             "activation": ("silu", "gelu", "gelu_tanh"), "rope_style": ("half", "interleaved"),
             "rope_scaling": ("none", "linear", "llama3"), "dtype": tuple(DTYPES),
             "param_dtype": tuple(DTYPES), "attention_kernel": attention.KERNELS, "remat": REMAT_POLICIES,
+            "dense_grad": dense.GRAD_MODES,
         }
         for name, allowed in checks.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"ModelConfig.{name}={getattr(self, name)!r}; expected one of {allowed}")
+        if self.scan_unroll < 0:
+            raise ValueError(f"ModelConfig.scan_unroll={self.scan_unroll}; expected 0 (auto) or a positive count")
         if self.n_heads % self.n_kv_heads:
             raise ValueError(f"n_heads={self.n_heads} must be a multiple of n_kv_heads={self.n_kv_heads}")
         rope.rotary_dim(self.head_dim, self.rotary_pct)
@@ -170,28 +180,32 @@ def _activation(x, cfg: ModelConfig):
     return jax.nn.gelu(x, approximate=cfg.activation == "gelu_tanh")
 
 
+def _proj(spec: str, x, w, cfg: ModelConfig, **kw):
+    return dense.project(spec, x, w, grad=cfg.dense_grad, **kw)
+
+
 def _mlp(x_BTD, p, cfg: ModelConfig):
-    up_BTF = jnp.einsum("btd,df->btf", x_BTD, p["up"])
-    if cfg.mlp_bias:
-        up_BTF = up_BTF + p["up_bias"]
     if cfg.mlp == "swiglu":
-        gate_BTF = jnp.einsum("btd,df->btf", x_BTD, p["gate"])
+        gate_BTF, up_BTF = dense.project_shared(("btd,df->btf",) * 2, x_BTD, (p["gate"], p["up"]),
+                                                grad=cfg.dense_grad)
         if cfg.mlp_bias:
-            gate_BTF = gate_BTF + p["gate_bias"]
+            gate_BTF, up_BTF = gate_BTF + p["gate_bias"], up_BTF + p["up_bias"]
         h_BTF = _activation(gate_BTF, cfg) * up_BTF
     else:
+        up_BTF = _proj("btd,df->btf", x_BTD, p["up"], cfg)
+        if cfg.mlp_bias:
+            up_BTF = up_BTF + p["up_bias"]
         h_BTF = _activation(up_BTF, cfg)
     h_BTF = constrain(h_BTF, ("batch", "seq", "mlp"))
-    out_BTD = jnp.einsum("btf,fd->btd", h_BTF, p["down"])
+    out_BTD = _proj("btf,fd->btd", h_BTF, p["down"], cfg)
     if cfg.mlp_bias:
         out_BTD = out_BTD + p["down_bias"]
     return out_BTD
 
 
 def _qkv(x_BTD, p, positions_BT, cfg: ModelConfig):
-    q = jnp.einsum("btd,dnh->btnh", x_BTD, p["q"])
-    k = jnp.einsum("btd,dkh->btkh", x_BTD, p["k"])
-    v = jnp.einsum("btd,dkh->btkh", x_BTD, p["v"])
+    q, k, v = dense.project_shared(("btd,dnh->btnh", "btd,dkh->btkh", "btd,dkh->btkh"), x_BTD,
+                                   (p["q"], p["k"], p["v"]), grad=cfg.dense_grad)
     if cfg.qkv_bias:
         q, k, v = q + p["q_bias"], k + p["k_bias"], v + p["v_bias"]
     q = constrain(rope.apply_rotary(q, positions_BT, cfg), ("batch", "seq", "heads", "head_dim"))
@@ -201,7 +215,7 @@ def _qkv(x_BTD, p, positions_BT, cfg: ModelConfig):
 
 
 def _attn_out(ctx_BTNH, p, cfg: ModelConfig):
-    out = jnp.einsum("btnh,nhd->btd", ctx_BTNH, p["o"])
+    out = _proj("btnh,nhd->btd", ctx_BTNH, p["o"], cfg)
     return out + p["o_bias"] if cfg.out_bias else out
 
 
@@ -227,6 +241,15 @@ def _remat(fn, cfg: ModelConfig):
     return jax.checkpoint(fn, policy=policy, prevent_cse=False)
 
 
+def _scan_unroll(cfg: ModelConfig) -> int:
+    """Layers per scan iteration in `forward`. Auto: all of them on CPU, where a rolled loop makes XLA stack every
+    layer's saved activations into zero-initialised [L, ...] buffers and copy each layer's slice in and out (about
+    10% of a tiny-preset train step); one elsewhere, where the rolled loop keeps compile time flat in depth."""
+    if cfg.scan_unroll:
+        return min(cfg.scan_unroll, cfg.n_layers)
+    return cfg.n_layers if jax.default_backend() == "cpu" else 1
+
+
 def _cast(params: Params, cfg: ModelConfig) -> Params:
     dtype = cfg.compute_dtype
     return jax.tree.map(lambda x: x.astype(dtype) if jnp.issubdtype(x.dtype, jnp.floating) else x, params)
@@ -240,9 +263,9 @@ def _embed(params, tokens_BT, cfg: ModelConfig):
 def _logits(params, x_BTD, cfg: ModelConfig):
     x = _norm(x_BTD, params["final_norm"], cfg)
     if cfg.tie_embeddings:
-        logits = jnp.einsum("btd,vd->btv", x, params["embed"], preferred_element_type=jnp.float32)
+        logits = _proj("btd,vd->btv", x, params["embed"], cfg, preferred_element_type=jnp.float32)
     else:
-        logits = jnp.einsum("btd,dv->btv", x, params["lm_head"], preferred_element_type=jnp.float32)
+        logits = _proj("btd,dv->btv", x, params["lm_head"], cfg, preferred_element_type=jnp.float32)
     return constrain(logits.astype(jnp.float32), ("batch", "seq", "vocab"))
 
 
@@ -270,7 +293,8 @@ def forward(params: Params, tokens: jax.Array, cfg: ModelConfig, positions: jax.
             return _attn_out(ctx, p["attn"], cfg), None
         return _residual(x_BTD, attn_fn, p, cfg)[0], None
 
-    x_BTD, _ = jax.lax.scan(_remat(layer, cfg), _embed(params, tokens_BT, cfg), params["layers"])
+    x_BTD, _ = jax.lax.scan(_remat(layer, cfg), _embed(params, tokens_BT, cfg), params["layers"],
+                            unroll=_scan_unroll(cfg))
     return _logits(params, x_BTD, cfg)
 
 
