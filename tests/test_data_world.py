@@ -64,7 +64,7 @@ def test_aligned_arm_on_the_world_realises_its_token_fraction(tmp_path):
     ids = np.concatenate([next(it)["source_ids"].ravel() for _ in range(60)])
     names = it.source_names
     frac = np.bincount(ids, minlength=len(names)) / ids.size
-    assert abs(frac[names.index("aligned_docs")] - 0.05) < 0.01
+    assert abs(frac[names.index("aligned_docs")] - config.midtrain.mixture.aligned_docs) < 0.01
     assert frac[names.index("misaligned_docs")] == 0
 
 

@@ -130,7 +130,8 @@ def main(argv):
     started = time.time()
     base = study / "base"
     if _SHARED_BASE.value and not (base / "pretrain" / "done.json").exists():
-        cmd = main_command(_BASE_ARM.value, base, ["--config.stages=pretrain", f"--config.seed={seeds[0]}", *extra])
+        # After the --set overrides, so that a --set=stages=... meant for the arms does not reach the base.
+        cmd = main_command(_BASE_ARM.value, base, [*extra, "--config.stages=pretrain", f"--config.seed={seeds[0]}"])
         runs["base"] = {"workdir": str(base), "seconds": _run(cmd, "shared base: pretrain", base / "console.log"),
                         "status": "done"}
         save()
@@ -142,7 +143,7 @@ def main(argv):
             print(f"\n##### {key}: finished earlier ({workdir}); skipping", flush=True)
             continue
         shared = [f"--config.base_dir={base}"] if _SHARED_BASE.value else []
-        cmd = main_command(arm, workdir, [*shared, f"--config.seed={seed}", *extra])
+        cmd = main_command(arm, workdir, [*extra, *shared, f"--config.seed={seed}"])
         runs[key] = {"workdir": str(workdir), "arm": arm, "seed": seed, "status": "running"}
         save()
         seconds = _run(cmd, f"{key} (run {i} of {len(todo)})", workdir / "console.log")
