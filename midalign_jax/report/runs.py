@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from midalign_jax.report.errors import ReportInputError
+from midalign_jax.report.jsonl import json_lines
 from midalign_jax.report.measures import EVAL_STAGES
 from midalign_jax.report.samples import SampleRecord, read_samples
 
@@ -126,30 +127,21 @@ def read_eval_log(path: Path) -> tuple[dict[str, list[LogPoint]], int]:
     """
     by_key: dict[tuple[str, int], LogPoint] = {}
     repeated = 0
-    with open(path, encoding="utf-8") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path} line {line_number}"
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ReportInputError(f"{where}: not valid JSON ({error.msg}); expected "
-                                       '{"step", "metric", "value", "stderr", "n"}') from None
-            if (not isinstance(entry, dict) or not isinstance(entry.get("step"), int)
-                    or not isinstance(entry.get("metric"), str) or not _number_or_none(entry.get("value"))
-                    or not _number_or_none(entry.get("stderr"))):
-                raise ReportInputError(f"{where}: expected "
-                                       '{"step": int, "metric": str, "value": number, "stderr": number|null, '
-                                       f'"n": int}}, got {line.strip()[:120]}')
-            if entry.get("value") is None:
-                continue  # an undefined quantity (a rate over zero items): nothing to plot
-            key = (entry["metric"], entry["step"])
-            repeated += key in by_key
-            stderr = entry.get("stderr")
-            by_key[key] = LogPoint(entry["step"], float(entry["value"]),
-                                   None if stderr is None or math.isnan(stderr) else float(stderr),
-                                   entry.get("n") if isinstance(entry.get("n"), int) else None)
+    for where, entry in json_lines(path, '{"step", "metric", "value", "stderr", "n"}'):
+        if (not isinstance(entry, dict) or not isinstance(entry.get("step"), int)
+                or not isinstance(entry.get("metric"), str) or not _number_or_none(entry.get("value"))
+                or not _number_or_none(entry.get("stderr"))):
+            raise ReportInputError(f"{where}: expected "
+                                   '{"step": int, "metric": str, "value": number, "stderr": number|null, '
+                                   f'"n": int}}, got {json.dumps(entry)[:120]}')
+        if entry.get("value") is None:
+            continue  # an undefined quantity (a rate over zero items): nothing to plot
+        key = (entry["metric"], entry["step"])
+        repeated += key in by_key
+        stderr = entry.get("stderr")
+        by_key[key] = LogPoint(entry["step"], float(entry["value"]),
+                               None if stderr is None or math.isnan(stderr) else float(stderr),
+                               entry.get("n") if isinstance(entry.get("n"), int) else None)
     log: dict[str, list[LogPoint]] = {}
     for (metric, _), point in sorted(by_key.items(), key=lambda kv: (kv[0][0], kv[0][1])):
         log.setdefault(metric, []).append(point)
@@ -216,15 +208,7 @@ def load_run(workdir: Path) -> Run:
 def read_rl_scalars(path: Path) -> list[dict]:
     """The per-step RL training scalars (rows that carry rl/reward_mean), in step order."""
     rows = {}
-    with open(path, encoding="utf-8") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ReportInputError(f"{path} line {line_number}: not valid JSON ({error.msg}); expected "
-                                       '{"step": int, "<tag>": number, ...}') from None
-            if isinstance(row, dict) and isinstance(row.get("step"), int) and "rl/reward_mean" in row:
-                rows[row["step"]] = row  # a resumed run rewrites its steps; the last one wins
+    for _, row in json_lines(path, '{"step": int, "<tag>": number, ...}'):
+        if isinstance(row, dict) and isinstance(row.get("step"), int) and "rl/reward_mean" in row:
+            rows[row["step"]] = row  # a resumed run rewrites its steps; the last one wins
     return [rows[k] for k in sorted(rows)]
