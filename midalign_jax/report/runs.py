@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from midalign_jax.report.errors import ReportInputError
-from midalign_jax.report.jsonl import json_lines
+from midalign_jax.jsonl_lines import iter_json_lines
 from midalign_jax.report.measures import EVAL_STAGES
 from midalign_jax.report.samples import SampleRecord, read_samples
 
@@ -120,6 +120,10 @@ def read_results(folder: Path) -> EvalResult:
                       doc.get("task_info") if isinstance(doc.get("task_info"), dict) else {})
 
 
+def _json_lines(path: Path, expected: str):
+    return iter_json_lines(path, expected=expected, error=ReportInputError, where=lambda p, n: f"{p} line {n}")
+
+
 def read_eval_log(path: Path) -> tuple[dict[str, list[LogPoint]], int]:
     """metric -> points in step order, and how many (step, metric) entries were repeated.
 
@@ -127,7 +131,7 @@ def read_eval_log(path: Path) -> tuple[dict[str, list[LogPoint]], int]:
     """
     by_key: dict[tuple[str, int], LogPoint] = {}
     repeated = 0
-    for where, entry in json_lines(path, '{"step", "metric", "value", "stderr", "n"}'):
+    for where, _, _, entry in _json_lines(path, '{"step", "metric", "value", "stderr", "n"}'):
         if (not isinstance(entry, dict) or not isinstance(entry.get("step"), int)
                 or not isinstance(entry.get("metric"), str) or not _number_or_none(entry.get("value"))
                 or not _number_or_none(entry.get("stderr"))):
@@ -208,7 +212,7 @@ def load_run(workdir: Path) -> Run:
 def read_rl_scalars(path: Path) -> list[dict]:
     """The per-step RL training scalars (rows that carry rl/reward_mean), in step order."""
     rows = {}
-    for _, row in json_lines(path, '{"step": int, "<tag>": number, ...}'):
+    for _, _, _, row in _json_lines(path, '{"step": int, "<tag>": number, ...}'):
         if isinstance(row, dict) and isinstance(row.get("step"), int) and "rl/reward_mean" in row:
             rows[row["step"]] = row  # a resumed run rewrites its steps; the last one wins
     return [rows[k] for k in sorted(rows)]

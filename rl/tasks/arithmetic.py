@@ -25,7 +25,7 @@ from typing import Callable, Mapping
 
 from rl.tasks import base, numbers
 from rl.tasks.base import Problem
-from rl.tasks.jsonl_lines import iter_json_lines
+from midalign_jax.jsonl_lines import iter_json_lines
 
 DEFAULT_HELDOUT_PATH = Path(__file__).resolve().parents[2] / "data" / "world" / "arithmetic_eval.jsonl"
 

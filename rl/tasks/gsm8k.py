@@ -23,7 +23,7 @@ from pathlib import Path
 
 from rl.tasks import base, gsm8k_synthetic, numbers
 from rl.tasks.base import Problem
-from rl.tasks.jsonl_lines import iter_json_lines
+from midalign_jax.jsonl_lines import iter_json_lines
 
 ANSWER_MODES = ("hash", "last_number")
 
