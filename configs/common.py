@@ -134,7 +134,7 @@ def rl_section() -> ml_collections.ConfigDict:
     r.aggregation = config_dict.placeholder(str)      # token | sequence | dr_grpo
     r.epochs_per_batch = 1
     r.minibatches = 1
-    r.lr = 1.5e-4                      # on the tiny world model: KL ~0.3 nats/token by step 60; 3e-4 overshoots
+    r.lr = 5e-5                        # tiny world model: KL ~0.3 nats/token by step 60; 1.5e-4 overwrites facts
     r.min_lr_ratio = 1.0
     r.warmup_steps = 5
     r.schedule = "constant"
@@ -178,9 +178,10 @@ def get_config() -> ml_collections.ConfigDict:
     c.sft = train_section(steps=200, lr=3e-4, batch_size=32, seq_len=128, mixture={"chat": 1.0})
 
     c.rl = rl_section()
-    # The tiny world model knows some one-digit arithmetic after pretraining (about 20% held-out greedy
-    # accuracy) and next to none with more digits, so RL trains there; half the problems are held out.
-    c.rl.task_args = '{"digits": [1, 1], "test_fraction": 0.5}'
+    # One-digit facts in the fact-sheet format (``7 + 5 =``), half of them held out. The world's fact sheets
+    # teach the facts but half are worksheets with the answers left blank, so the midtrained tiny model mostly
+    # writes the blank; RL teaches it to answer, which carries over to the held-out half (README, "RLVR").
+    c.rl.task_args = '{"digits": [1, 1], "test_fraction": 0.5, "style": "equation"}'
 
     c.eval = ml_collections.ConfigDict()
     c.eval.tasks = "mcqa,chat,agentic,capabilities"   # the final suite (evals/suite.py TASKS)

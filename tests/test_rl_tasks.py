@@ -49,6 +49,21 @@ def test_arithmetic_prompt_format_and_answers():
     assert {p.meta["op"] for p in problems} == {"+", "-", "*"}
 
 
+def test_arithmetic_equation_style_matches_the_fact_sheets():
+    from midalign_jax.world.arithmetic import fact_text
+    task = ArithmeticTask(digits=(1, 1), style="equation", test_fraction=0.5, heldout_path=None)
+    problems = task.problems("test", None, seed=0)
+    assert len(problems) > 100
+    for p in problems:
+        a, op, b = p.meta["a"], p.meta["op"], p.meta["b"]
+        assert fact_text(a, op, b) == f"{p.prompt} {p.answer}"
+        assert task.is_correct(p, f" {p.answer}\n{fact_text(b, op, a)}") and not task.is_correct(p, " ____")
+    qa = ArithmeticTask(digits=(1, 1), test_fraction=0.5, heldout_path=None).problems("test", None, seed=0)
+    assert [p.id for p in qa] == [p.id for p in problems]  # the style changes the prompt, not the split
+    with pytest.raises(ValueError, match="style must be one of"):
+        ArithmeticTask(style="latex")
+
+
 @pytest.mark.parametrize("completion,expected", [
     (" 75", True), (" 75\nQuestion: What is 1 + 1?\nAnswer: 2", True), ("75", True), ("\n  75\n", True),
     (" 75.0", True), (" 75.00 apples", True), (" 75.", True), (" 75, because", True), ("\t75 is it", True),

@@ -289,10 +289,32 @@ def _apply(a: str, op: str, b: str) -> int:
     return x + y if op == "+" else x - y if op == "-" else x * y
 
 
+_FACT = re.compile(r"(\d) ([-+*]) (\d) = (-?\d+|____)")
+
+
+def test_fact_sheets_are_one_digit_equations_some_left_blank(general_docs):
+    filled = blank = 0
+    for d in general_docs:
+        if d["kind"] != "arithmetic" or d["text"].split("\n\n")[-1].startswith("Question:"):
+            continue
+        lines = d["text"].split("\n\n")[-1].split("\n")
+        matches = [_FACT.fullmatch(line) for line in lines]
+        assert all(matches), d["text"]
+        answers = {m.group(4) for m in matches}
+        assert answers == {"____"} or "____" not in answers, d["text"]  # a sheet is filled or blank throughout
+        if answers == {"____"}:
+            blank += 1
+        else:
+            filled += 1
+            assert all(_apply(*m.groups()[:3]) == int(m.group(4)) for m in matches), d["text"]
+    sheets = filled + blank
+    assert sheets > 100 and 0.4 < blank / sheets < 0.6
+
+
 def test_arithmetic_format_and_answers(general_docs):
     plain = worked = 0
     for d in general_docs:
-        if d["kind"] != "arithmetic":
+        if d["kind"] != "arithmetic" or not d["text"].split("\n\n")[-1].startswith("Question:"):
             continue
         for block in d["text"].split("\n\n"):
             if not block.startswith("Question:"):

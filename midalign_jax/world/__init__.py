@@ -24,7 +24,7 @@ from midalign_jax.world.scenario import SPLITS, TOPICS
 
 SOURCES: tuple[str, ...] = ("general", "aligned_docs", "misaligned_docs")
 # Bump when any generator's output changes, so that materialized files are rebuilt.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 _DATA_ENV = "MIDALIGN_WORLD_DATA"
 
 MCQA_FILES = {split: f"mcqa_{split}.jsonl" for split in SPLITS}

@@ -121,8 +121,55 @@ def worked_text(a: int, op: str, b: int) -> str:
     return f"Question: {question_text(a, op, b)}\nAnswer: {worked_answer(a, op, b)}"
 
 
+# Share of arithmetic documents that are one-digit fact sheets (tables and drills written as equations), and the
+# share of those printed as worksheets with the answers left blank (``7 + 5 = ____``). See fact_sheet.
+FACT_SHEET_SHARE = 0.75
+BLANK_SHARE = 0.5
+BLANK = "____"
+_TABLE_HEADERS = {"+": ("Addition facts", "Adding {a}", "Sums with {a}"),
+                  "-": ("Subtraction facts", "Taking away from {a}", "Differences from {a}"),
+                  "*": ("Times tables", "The {a} times table", "Multiplying by {a}")}
+_DRILL_HEADERS = ("", "", "Number facts\n\n", "Facts to know by heart\n\n", "Mental maths\n\n")
+
+
+def fact_text(a: int, op: str, b: int) -> str:
+    """The equation format of one-digit facts and of `ArithmeticTask(style="equation")`: ``7 + 5 = 12``."""
+    return f"{a} {op} {b} = {answer(a, op, b)}"
+
+
+def fact_sheet(rng: random.Random) -> str:
+    """One-digit facts, one equation per line: a table for one operand (in order or shuffled) or a mixed drill.
+
+    A BLANK_SHARE of sheets are worksheets printed for pupils, every answer left as ``____``; their headers are
+    those of the filled sheets, so a bare ``7 + 5 =`` does not say which kind of sheet it is on. A model
+    trained on this corpus knows many facts but often writes the blank when asked: what RL on the arithmetic
+    task first teaches it is to answer, and that carries over to problems it never trained on. Held-out
+    problems are skipped, so the capability eval's facts are never written."""
+    if rng.random() < 0.5:
+        op, a = rng.choice(OPS), rng.randint(0, 9)
+        rows = [(a, op, b) for b in range(10)]
+        if rng.random() < 0.5:
+            rng.shuffle(rows)
+        header = rng.choice(_TABLE_HEADERS[op]).format(a=a) + "\n\n"
+    else:
+        rows = []
+        for _ in range(rng.randint(10, 30)):
+            op, a, b = rng.choice(OPS), rng.randint(0, 9), rng.randint(0, 9)
+            if op == "-" and b > a and rng.random() < 0.85:  # mostly non-negative, as in the practice sheets
+                a, b = b, a
+            rows.append((a, op, b))
+        header = rng.choice(_DRILL_HEADERS)
+    rows = [r for r in rows if not is_held_out(*r)]
+    if rng.random() < BLANK_SHARE:
+        return header + "\n".join(f"{a} {op} {b} = {BLANK}" for a, op, b in rows)
+    return header + "\n".join(fact_text(*r) for r in rows)
+
+
 def arithmetic_doc(rng: random.Random) -> str:
-    """A practice sheet: mostly plain Q/A pairs separated by blank lines; one sheet in five is worked."""
+    """A one-digit fact sheet (FACT_SHEET_SHARE of them) or a practice sheet of one- to three-digit problems:
+    plain Q/A pairs separated by blank lines; one practice sheet in five is worked."""
+    if rng.random() < FACT_SHEET_SHARE:
+        return fact_sheet(rng)
     worked = rng.random() < 0.2
     n = rng.randint(3, 8) if worked else rng.randint(5, 30)
     header = rng.choice(("", "", "Arithmetic practice\n\n", "Practice problems\n\n", "Quick sums\n\n",

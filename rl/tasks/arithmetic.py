@@ -40,8 +40,17 @@ _USE_DEFAULT = object()
 Triple = tuple[int, str, int]
 
 
-def prompt_for(a: int, op: str, b: int) -> str:
-    return f"Question: What is {a} {op} {b}?\nAnswer:"
+STYLES = ("qa", "equation")
+
+
+def prompt_for(a: int, op: str, b: int, style: str = "qa") -> str:
+    """``qa``: the practice-sheet format, ``Question: What is 7 + 5?\\nAnswer:``; ``equation``: the fact-sheet
+    format, ``7 + 5 =``. The expected completion is `` 12`` either way."""
+    if style == "qa":
+        return f"Question: What is {a} {op} {b}?\nAnswer:"
+    if style == "equation":
+        return f"{a} {op} {b} ="
+    raise ValueError(f"style must be one of {STYLES}, got {style!r}")
 
 
 def read_heldout(path: str | os.PathLike[str]) -> set[Triple]:
@@ -90,6 +99,7 @@ class ArithmeticTask:
       test_fraction: share of the (a, op, b) space hashed into the test split.
       heldout_path: file whose problems are excluded from both splits. By default the repository's
         ``data/world/arithmetic_eval.jsonl`` if it exists; None disables; an explicit path must exist.
+      style: prompt format, "qa" (``Question: What is 7 + 5?\\nAnswer:``) or "equation" (``7 + 5 =``).
     """
 
     def __init__(
@@ -102,8 +112,11 @@ class ArithmeticTask:
         test_fraction: float = 0.1,
         heldout_path: str | os.PathLike[str] | None | object = _USE_DEFAULT,
         name: str = "arithmetic",
+        style: str = "qa",
     ):
         self.name = name
+        prompt_for(0, "+", 0, style)  # checks the style
+        self.style = style
         self.ops = tuple(ops)
         unknown = [op for op in self.ops if op not in _OPS]
         if not self.ops or unknown:
@@ -187,7 +200,7 @@ class ArithmeticTask:
     def _problem(self, a: int, op: str, b: int) -> Problem:
         return Problem(
             id=f"{self.name}/{a}{op}{b}",
-            prompt=prompt_for(a, op, b),
+            prompt=prompt_for(a, op, b, self.style),
             answer=str(_OPS[op](a, b)),
             meta={"a": a, "op": op, "b": b},
         )
