@@ -1,7 +1,11 @@
-"""Arithmetic problems in the exact format the RL task and the capability eval use:
+"""Arithmetic in the formats the RL task and the capability eval use: practice sheets of one- to three-digit
+problems,
 
     Question: What is 48 + 27?
     Answer: 75
+
+and one-digit fact sheets, ``7 + 5 = 12`` one per line, half of them worksheets with the answers left blank
+(``7 + 5 = ____``; see `fact_sheet`).
 
 The problem space (operator and operands) is split by a fixed hash: one tenth is held out for the eval set and
 the corpus generator never emits a held-out problem, in any format, not even as a step of a worked solution

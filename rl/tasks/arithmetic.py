@@ -1,6 +1,7 @@
 """Multi-digit integer arithmetic (+, -, *) in the exact prompt format the pretraining corpus teaches.
 
-Prompt: ``Question: What is 48 + 27?\\nAnswer:``; the expected completion is `` 75`` (then anything).
+Prompt: ``Question: What is 48 + 27?\\nAnswer:`` (style "qa", the practice sheets) or ``48 + 27 =`` (style
+"equation", the one-digit fact sheets); the expected completion is `` 75`` (then anything).
 
 Grading rule: leading whitespace (newlines included) is skipped, then the answer is the FIRST number on the
 first line (see `numbers` for what a number is). Later numbers on that line and everything on later lines are
