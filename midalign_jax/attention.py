@@ -60,13 +60,16 @@ def attend_cached(q_BTNH, k_BKSH, v_BKSH, mask_B1TS) -> jnp.ndarray:
     wants [B, S, K, H] and would). Query heads are grouped per KV head (GQA) instead of repeating K and V."""
     B, T, N, H = q_BTNH.shape
     K = k_BKSH.shape[1]
-    q_BTKGH = q_BTNH.reshape(B, T, K, N // K, H)
-    scores = jnp.einsum("btkgh,bksh->bkgts", q_BTKGH, k_BKSH, preferred_element_type=jnp.float32)
+    q_BKGTH = q_BTNH.reshape(B, T, K, N // K, H).transpose(0, 2, 3, 1, 4)
+    scores = jnp.einsum("bkgth,bksh->bkgts", q_BKGTH, k_BKSH, preferred_element_type=jnp.float32)
     scores = scores / jnp.sqrt(jnp.float32(H))
     scores = jnp.where(mask_B1TS[:, :, None], scores, jnp.finfo(jnp.float32).min)
     probs = jax.nn.softmax(scores, axis=-1).astype(v_BKSH.dtype)
-    out = jnp.einsum("bkgts,bksh->btkgh", probs, v_BKSH)
-    return out.reshape(B, T, N, H).astype(q_BTNH.dtype)
+    # Output in (b, k) batch, (g, t) rows, h columns: a plain batched matmul. Asking for [B, T, K, G, H] here lets
+    # XLA swap the operands and contract V on its middle axis, which the CPU backend runs through its generic,
+    # several times slower dot (the costliest op of a decode step before this).
+    out = jnp.einsum("bkgts,bksh->bkgth", probs, v_BKSH)
+    return out.transpose(0, 3, 1, 2, 4).reshape(B, T, N, H).astype(q_BTNH.dtype)
 
 
 def _recompute(q_BTNH, k_BSKH, v_BSKH, mask_B1TS) -> jnp.ndarray:
