@@ -120,7 +120,7 @@ def rl_section() -> ml_collections.ConfigDict:
     r.train_problems = 0               # 0 = every problem of the split (small problem spaces)
     r.test_problems = 0                # held-out problems for eval/task_accuracy (0 = the whole test split)
     r.steps = 60
-    r.prompts_per_step = 16
+    r.prompts_per_step = 32            # 16: noisier steps, more KL (0.5 vs 0.3) and less held-out gain (README RLVR)
     r.group_size = 8
     r.max_new_tokens = 8
     r.stop = "\n"                      # completions end at this string (the answer line)
