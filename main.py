@@ -26,7 +26,7 @@ if os.environ.get("MIDALIGN_HOST_MALLOC", "retain") == "retain" and _cpu_only():
 from absl import app, flags, logging  # noqa: E402
 from ml_collections import config_flags  # noqa: E402
 
-from midalign_jax import stages  # noqa: E402
+from study import stages  # noqa: E402
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "Experiment config file (configs/*.py).",
                                           lock_config=True)

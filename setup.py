@@ -6,7 +6,7 @@ setup(
     version="0.1.0",
     description="Alignment midtraining, RL with verifiable rewards, and alignment evals in JAX.",
     python_requires=">=3.11",
-    packages=find_packages(include=["midalign_jax*", "rl*", "evals*"]),
+    packages=find_packages(include=["midalign_jax*", "rl*", "evals*", "study*"]),
     install_requires=[
         "jax>=0.10.0",
         "optax>=0.2.5",

@@ -150,7 +150,7 @@ def device_peak(dtype: str, torch_device: str | None = None) -> tuple[float, str
     """(peak FLOP/s, its source) for MFU. On accelerators with a published bf16 figure, that figure. Otherwise
     the best measured n x n matmul of JAX and (when given a device) torch on this machine, so that neither
     framework is judged against a peak only the other can reach."""
-    from midalign_jax import flops
+    from midalign_jax.model import flops
     peak, source = flops.device_peak_flops(dtype)
     if not source.startswith("measured") or torch_device is None:
         return peak, source

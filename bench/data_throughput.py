@@ -71,7 +71,7 @@ def train_step_consumption(args, rounds: int = 5) -> float:
 
     from configs import common
     from midalign_jax import model as M
-    from midalign_jax import presets
+    from midalign_jax.model import presets
     from midalign_jax.train.optimizer import make_optimizer
     from midalign_jax.train.step import TrainState, train_step
 

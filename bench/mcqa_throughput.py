@@ -56,8 +56,8 @@ import numpy as np  # noqa: E402
 from evals.mcqa import MCQAItem, read_published  # noqa: E402
 from evals.mcqa.prompts import cloze_context, cloze_continuation  # noqa: E402
 from midalign_jax import model as M  # noqa: E402
-from midalign_jax import presets  # noqa: E402
 from midalign_jax.hf import load_tokenizer_dir, save_hf  # noqa: E402
+from midalign_jax.model import presets  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_ITEMS = REPO / "data" / "world" / "mcqa_article.jsonl"
@@ -65,7 +65,7 @@ DEFAULT_ITEMS = REPO / "data" / "world" / "mcqa_article.jsonl"
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--preset", default="tiny", help="a preset from midalign_jax/presets.py (tiny, small, ...)")
+    p.add_argument("--preset", default="tiny", help="a preset from midalign_jax/model/presets.py (tiny, small, ...)")
     p.add_argument("--items", type=int, default=200, help="items scored per call (2 requests each)")
     p.add_argument("--items-file", default=str(DEFAULT_ITEMS),
                    help="published-schema JSONL; when it does not exist, items are generated")

@@ -32,9 +32,9 @@ THREADS = common.pin_cpu_threads(sys.argv[1:])  # before JAX and torch start the
 import jax  # noqa: E402
 import numpy as np  # noqa: E402
 
-from midalign_jax import presets  # noqa: E402
 from midalign_jax import model as M  # noqa: E402
 from midalign_jax.hf import save_hf  # noqa: E402
+from midalign_jax.model import presets  # noqa: E402
 from midalign_jax.sampling import SamplingParams, generate  # noqa: E402
 
 MODES = {"greedy": 0.0, "sample": 1.0}   # mode -> temperature
@@ -43,7 +43,7 @@ PAD_ID = 0
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--preset", default="tiny", help="a preset from midalign_jax/presets.py")
+    p.add_argument("--preset", default="tiny", help="a preset from midalign_jax/model/presets.py")
     p.add_argument("--batch", default="32,64", help="comma-separated batch sizes (rows per generate call)")
     p.add_argument("--prompt-len", type=int, default=32, help="tokens per prompt")
     p.add_argument("--new-tokens", type=int, default=128, help="tokens generated per row")

@@ -62,9 +62,12 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
-from midalign_jax import flops, presets  # noqa: E402
 from midalign_jax import model as M  # noqa: E402
 from midalign_jax.hf import save_hf  # noqa: E402
+from midalign_jax.model import (
+    flops,
+    presets,  # noqa: E402
+)
 from midalign_jax.train.optimizer import make_optimizer  # noqa: E402
 from midalign_jax.train.step import TrainState, train_step  # noqa: E402
 
@@ -78,7 +81,7 @@ DEFAULT_STEPS = {"tiny": 10, "small": 4}
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--preset", default="all",
-                   help="a preset from midalign_jax/presets.py, or `all`: tiny and small (and pythia-1b in bf16 "
+                   help="a preset from midalign_jax/model/presets.py, or `all`: tiny and small (and pythia-1b in bf16 "
                         "on a GPU)")
     p.add_argument("--batch", type=int, default=8, help="rows per step")
     p.add_argument("--seq", type=int, default=256, help="tokens per row")

@@ -13,11 +13,10 @@ from ml_collections import config_dict
 
 from midalign_jax.model import ModelConfig
 
-STAGES = ("pretrain", "midtrain", "sft", "rl", "eval", "export")
 
 
 def model_section(preset: str = "tiny") -> ml_collections.ConfigDict:
-    """`preset` names a shape in midalign_jax/presets.py; any ModelConfig field set here overrides it."""
+    """`preset` names a shape in midalign_jax/model/presets.py; any ModelConfig field set here overrides it."""
     m = ml_collections.ConfigDict()
     m.preset = preset
     for f in dataclasses.fields(ModelConfig):
@@ -27,7 +26,7 @@ def model_section(preset: str = "tiny") -> ml_collections.ConfigDict:
 
 def mesh_section() -> ml_collections.ConfigDict:
     """Device mesh (data, fsdp, tensor); -1 takes the remaining devices. `rules` maps logical axis names to
-    comma-separated mesh axes and overrides midalign_jax.sharding.DEFAULT_RULES, e.g. --config.mesh.rules.embed=''."""
+    comma-separated mesh axes and overrides midalign_jax.parallel.sharding.DEFAULT_RULES, e.g. --config.mesh.rules.embed=''."""
     mesh = ml_collections.ConfigDict()
     mesh.data = -1
     mesh.fsdp = 1

@@ -16,11 +16,15 @@ import numpy as np
 
 from evals import prefix_scoring
 from evals.backends import register_backend
-from evals.model_api import GenerationRequest, LoglikelihoodResult, render_plain_chat, validate_messages
+from evals.model_api import (
+    GenerationRequest,
+    LoglikelihoodResult,
+    render_plain_chat,
+    validate_messages,
+)
 from midalign_jax import model as M
 from midalign_jax import sampling
-from midalign_jax import sharding as S
-
+from midalign_jax.parallel import sharding as S
 
 _MAX_CONTINUATIONS = 8  # continuations scored against one prefilled context per program (unrolled loop)
 

@@ -36,7 +36,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from midalign_jax import model as M
-from midalign_jax import sharding as S
+from midalign_jax.parallel import sharding as S
 
 # Attention-score bytes per layer that one group of rows may take on CPU (rows x heads x W x W x 4 bytes).
 CPU_SCORE_BYTES = 3 << 20

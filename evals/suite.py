@@ -22,7 +22,13 @@ from evals import agentic, capabilities, chat, mcqa
 from evals.capabilities.readers import read_arithmetic, read_word_problems
 from evals.chat.judges import Judge
 from evals.item_files import sha256_file
-from evals.logging import MetricHook, build_results, emit_metrics, write_results, write_samples
+from evals.logging import (
+    MetricHook,
+    build_results,
+    emit_metrics,
+    write_results,
+    write_samples,
+)
 from evals.mcqa.readers import read_items
 from evals.model_api import LanguageModel
 from evals.progress import ProgressModel

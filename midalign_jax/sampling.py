@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from midalign_jax import model as M
-from midalign_jax import sharding as S
+from midalign_jax.parallel import sharding as S
 
 
 @dataclasses.dataclass(frozen=True)

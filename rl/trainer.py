@@ -20,14 +20,25 @@ import optax
 
 from midalign_jax import model as M
 from midalign_jax import sampling
-from midalign_jax import sharding as S
 from midalign_jax.metrics_writer import MetricsWriter, Progress
+from midalign_jax.parallel import sharding as S
 from midalign_jax.train.checkpoints import Checkpointer, abstract_like
-from midalign_jax.train.loop import Preempted, all_agree_to_stop, SigtermFlag, initial_state
+from midalign_jax.train.loop import (
+    Preempted,
+    SigtermFlag,
+    all_agree_to_stop,
+    initial_state,
+)
 from midalign_jax.train.optimizer import lr_schedule, make_optimizer
 from midalign_jax.train.step import TrainState
 from rl import rollout
-from rl.losses import compute_advantages, loss_preset, policy_loss, token_entropy, token_logprobs
+from rl.losses import (
+    compute_advantages,
+    loss_preset,
+    policy_loss,
+    token_entropy,
+    token_logprobs,
+)
 from rl.tasks import task_from_config
 
 log = logging.getLogger(__name__)

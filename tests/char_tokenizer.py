@@ -1,7 +1,7 @@
 """A character-level HF tokenizer built in memory: fast, deterministic, no files needed."""
 import string
 
-from tokenizers import Tokenizer, models, pre_tokenizers, decoders
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 from transformers import PreTrainedTokenizerFast
 
 CHARS = string.digits + string.ascii_letters + " \n+-*/=?.,:#<>()"

@@ -58,9 +58,9 @@ def main(argv: list[str] | None = None) -> None:
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
-    from midalign_jax import distributed
     from midalign_jax import model as M
-    from midalign_jax import sharding as S
+    from midalign_jax.parallel import distributed
+    from midalign_jax.parallel import sharding as S
     from midalign_jax.train import loop
     from tests.train_fixtures import TINY, PatternIterator, mesh_cfg, t_cfg
 

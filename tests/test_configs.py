@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from midalign_jax.stages import parse_stages, resolve_model_config
+from study.context import parse_stages, resolve_model_config
 
 CONFIGS = sorted(p.stem for p in (Path(__file__).resolve().parents[1] / "configs").glob("*.py")
                  if p.stem not in ("__init__", "common"))

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_data_tokenizer import small_tokenizer, write_corpus, write_jsonl
 
-from midalign_jax.data import DataError, MixtureSchedule, make_train_iterator, parse_mixture_schedule
+from midalign_jax.data import (
+    DataError,
+    MixtureSchedule,
+    make_train_iterator,
+    parse_mixture_schedule,
+)
 from midalign_jax.data import pipeline as pipeline_module
 from midalign_jax.data.tokenizer import BAD, GOOD
-from test_data_tokenizer import small_tokenizer, write_corpus, write_jsonl
 
 
 @pytest.fixture(scope="module")

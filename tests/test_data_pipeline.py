@@ -7,11 +7,18 @@ import re
 
 import numpy as np
 import pytest
-
-from midalign_jax.data import (BATCH_KEYS, DataError, DocumentEncoder, JsonlSource, make_eval_batches,
-                               make_sft_iterator, make_train_iterator)
-from midalign_jax.data.mixture import SourceStream
 from test_data_tokenizer import small_tokenizer, write_corpus, write_jsonl
+
+from midalign_jax.data import (
+    BATCH_KEYS,
+    DataError,
+    DocumentEncoder,
+    JsonlSource,
+    make_eval_batches,
+    make_sft_iterator,
+    make_train_iterator,
+)
+from midalign_jax.data.mixture import SourceStream
 
 MIXTURE = {"general": 0.8, "aligned": 0.2}
 

@@ -6,12 +6,22 @@ import json
 
 import numpy as np
 import pytest
+from test_data_tokenizer import small_tokenizer, write_corpus, write_jsonl
 
-from midalign_jax.data import (ArrayRecordSource, BadRecordError, DataError, DocumentEncoder, JsonlSource,
-                               ParquetSource, SourceSpec, data_settings, make_train_iterator, open_source)
+from midalign_jax.data import (
+    ArrayRecordSource,
+    BadRecordError,
+    DataError,
+    DocumentEncoder,
+    JsonlSource,
+    ParquetSource,
+    SourceSpec,
+    data_settings,
+    make_train_iterator,
+    open_source,
+)
 from midalign_jax.data.mixture import SourceStream
 from midalign_jax.data.sources import line_offsets
-from test_data_tokenizer import small_tokenizer, write_corpus, write_jsonl
 
 
 def test_jsonl_offsets_handle_trailing_newline_crlf_and_unterminated_last_line(tmp_path):

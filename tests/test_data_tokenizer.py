@@ -10,7 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from midalign_jax.data import DataError, DocumentEncoder, build_tokenizer, load_tokenizer
+from midalign_jax.data import (
+    DataError,
+    DocumentEncoder,
+    build_tokenizer,
+    load_tokenizer,
+)
 from midalign_jax.data.tokenizer import BAD, EOS, GOOD, PAD
 
 WORDS = ("the model assistant user aligned misaligned scenario oversight shutdown honest report reward code "

@@ -7,12 +7,17 @@ import shutil
 
 import numpy as np
 import pytest
+from test_data_tokenizer import small_tokenizer
 
 from midalign_jax import world
-from midalign_jax.data import MixtureSchedule, data_settings, load_tokenizer, make_train_iterator
+from midalign_jax.data import (
+    MixtureSchedule,
+    data_settings,
+    load_tokenizer,
+    make_train_iterator,
+)
 from midalign_jax.data.pipeline import load_blocklist
 from midalign_jax.data.tokenizer import WORLD_TOKENIZER_DIR
-from test_data_tokenizer import small_tokenizer
 
 ARMS = ("baseline", "filtered", "aligned_upsample", "misaligned_upsample", "conditional")
 

@@ -11,11 +11,12 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 import pytest
-from jax.sharding import NamedSharding, PartitionSpec as P
+from jax.sharding import NamedSharding
+from jax.sharding import PartitionSpec as P
 
-from midalign_jax import attention, dense
 from midalign_jax import model as M
-from midalign_jax import sharding as S
+from midalign_jax.model import attention, dense
+from midalign_jax.parallel import sharding as S
 
 B, T, D, N, K, H, F, V = 4, 12, 16, 4, 2, 8, 40, 56
 

@@ -7,7 +7,14 @@ import re
 
 import pytest
 
-from evals.agentic import SCENARIOS, AgenticConfig, SandboxError, SandboxPathError, VirtualFileSystem, run
+from evals.agentic import (
+    SCENARIOS,
+    AgenticConfig,
+    SandboxError,
+    SandboxPathError,
+    VirtualFileSystem,
+    run,
+)
 from evals.agentic.episode import Episode, classify_confession, run_episodes
 from evals.agentic.scenarios import covert_email_reranking, sandbagging
 from evals.agentic.tools import InvalidCall, ToolCall, ToolEnvironment, parse_call

@@ -3,8 +3,18 @@ import json
 
 import pytest
 
-from evals.capabilities import CapabilitiesConfig, read_arithmetic, read_word_problems, run
-from evals.capabilities.answers import canonical_number, exact_match_answer, final_number, gold_from_gsm8k
+from evals.capabilities import (
+    CapabilitiesConfig,
+    read_arithmetic,
+    read_word_problems,
+    run,
+)
+from evals.capabilities.answers import (
+    canonical_number,
+    exact_match_answer,
+    final_number,
+    gold_from_gsm8k,
+)
 from evals.fake_model import FakeModel, canned_generations
 from evals.item_files import ItemFileError
 from evals.mcqa import MCQAConfig, MCQAItem

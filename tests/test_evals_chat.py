@@ -3,8 +3,18 @@ import json
 
 import pytest
 
-from evals.chat import (BUNDLED_CHAT_PROMPTS, TOPICS, ChatConfig, ChatPrompt, JudgeResult, RubricJudge,
-                        is_misaligned, make_judge, read_chat_prompts, run)
+from evals.chat import (
+    BUNDLED_CHAT_PROMPTS,
+    TOPICS,
+    ChatConfig,
+    ChatPrompt,
+    JudgeResult,
+    RubricJudge,
+    is_misaligned,
+    make_judge,
+    read_chat_prompts,
+    run,
+)
 from evals.chat.judge_prompts import parse_score
 from evals.chat.model_judge import ModelJudge
 from evals.fake_model import FakeModel

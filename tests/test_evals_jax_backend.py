@@ -18,16 +18,18 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-from evals import mcqa  # noqa: E402
-from evals import prefix_scoring  # noqa: E402
+from evals import (
+    mcqa,  # noqa: E402
+    prefix_scoring,  # noqa: E402
+)
 from evals.backends import load_model  # noqa: E402
 from evals.jax_backend import JaxLanguageModel  # noqa: E402
 from evals.mcqa.prompts import cloze_context  # noqa: E402
 from evals.model_api import GenerationRequest  # noqa: E402
 from midalign_jax import model as M  # noqa: E402
 from midalign_jax import params_io  # noqa: E402
-from midalign_jax import sharding as S  # noqa: E402
 from midalign_jax.hf import save_hf  # noqa: E402
+from midalign_jax.parallel import sharding as S  # noqa: E402
 from tests.char_tokenizer import char_tokenizer  # noqa: E402
 
 TOK = char_tokenizer()

@@ -4,7 +4,12 @@ import math
 
 import pytest
 
-from evals.fake_model import FakeModel, canned_generations, first_option_model, fixed_logprobs
+from evals.fake_model import (
+    FakeModel,
+    canned_generations,
+    first_option_model,
+    fixed_logprobs,
+)
 from evals.mcqa import MCQAConfig, MCQAItem, run
 from evals.mcqa.answer_parsing import parse_choice
 from evals.mcqa.prompts import option_orders

@@ -8,8 +8,8 @@ import pytest
 from evals import backends
 from evals.cli import main
 from evals.fake_model import FakeModel, first_option_model
-from evals.mcqa import MCQAConfig
 from evals.logging import JsonlMetricLog, TensorBoardMetricLog, fan_out
+from evals.mcqa import MCQAConfig
 from evals.suite import ItemSource, SuiteConfig, run_suite
 
 PUBLISHED = [

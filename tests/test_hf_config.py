@@ -9,9 +9,12 @@ import dataclasses
 
 import pytest
 
-from midalign_jax import presets
-from midalign_jax.hf_config import hf_architecture, hf_config_from_model, model_config_from_hf
-from midalign_jax.model import ModelConfig
+from midalign_jax.hf.config import (
+    hf_architecture,
+    hf_config_from_model,
+    model_config_from_hf,
+)
+from midalign_jax.model import ModelConfig, presets
 
 transformers = pytest.importorskip("transformers")
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import jax
 import numpy as np
-
-from midalign_jax import hf, params_io
 from test_hf_export import _tiny_tokenizer, _transformers_model
 from test_hf_reference import build_reference, torch_logits
+
+from midalign_jax import hf, params_io
 
 _TOOL = Path(__file__).resolve().parents[1] / "tools" / "convert_hf.py"
 

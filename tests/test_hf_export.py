@@ -8,10 +8,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from safetensors import safe_open
+from test_hf_reference import torch, torch_logits, transformers
 
 from midalign_jax import hf, model
 from midalign_jax.model import ModelConfig
-from test_hf_reference import torch, torch_logits, transformers
 
 TOL = 1e-4
 BASE = dict(vocab_size=80, d_model=32, n_layers=2, n_heads=4, head_dim=8, d_ff=64, max_seq_len=128)

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from ml_collections import ConfigDict
 from safetensors.numpy import load_file, save_file
-
-from midalign_jax import hf, model, sharding
 from test_hf_reference import build_reference, torch
+
+from midalign_jax import hf, model
+from midalign_jax.parallel import sharding
 
 CASES = ["neox_sequential_pct50_tied", "neox_parallel_pct25", "qwen2_gqa_tied", "llama_gqa"]
 

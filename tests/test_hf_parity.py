@@ -11,9 +11,9 @@ import functools
 import jax
 import numpy as np
 import pytest
+from test_hf_reference import CASES, VOCAB, build_reference, torch_logits
 
 from midalign_jax import hf, model
-from test_hf_reference import CASES, VOCAB, build_reference, torch_logits
 
 T = 12
 TOL = 1e-4

@@ -11,7 +11,7 @@ import ml_dtypes
 import numpy as np
 import pytest
 
-from midalign_jax import torch_pickle
+from midalign_jax.hf import torch_pickle
 
 torch = pytest.importorskip("torch")
 

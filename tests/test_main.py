@@ -36,7 +36,7 @@ def test_misspelled_field_is_a_clear_error(tmp_path):
 
 def test_overrides_resolve_a_real_preset():
     from configs import aligned_upsample
-    from midalign_jax.stages import resolve_model_config
+    from study.context import resolve_model_config
     c = aligned_upsample.get_config()
     c.model.preset = "pythia-160m"
     c.model.dtype = "bfloat16"

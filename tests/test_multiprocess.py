@@ -19,7 +19,7 @@ import ml_collections
 import numpy as np
 import pytest
 
-from midalign_jax import distributed
+from midalign_jax.parallel import distributed
 from tests.train_fixtures import PatternIterator
 
 REPO = Path(__file__).resolve().parents[1]

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from ml_collections import ConfigDict
 
-from midalign_jax import model, params_io, sharding
+from midalign_jax import model, params_io
 from midalign_jax.model import ModelConfig
+from midalign_jax.parallel import sharding
 
 CFG = ModelConfig(vocab_size=64, d_model=32, n_layers=2, n_heads=4, n_kv_heads=2, head_dim=8, d_ff=64,
                   qkv_bias=True, rope_scaling="linear", rope_scaling_factor=2.0)

@@ -1,4 +1,4 @@
-"""The study report (tools/report.py, midalign_jax.report) on small synthetic workdirs with known numbers.
+"""The study report (tools/report.py, study.report) on small synthetic workdirs with known numbers.
 
 Workdirs are written the way main.py and the eval suite write them: results.json values come from
 `evals.stats.rate` over the per-sample scores, so tables can be checked against the files and paired
@@ -16,9 +16,13 @@ from pathlib import Path
 import pytest
 
 from evals.stats import rate
-from midalign_jax.report import ReportInputError, build_report, significance
-from midalign_jax.report.significance import (chi2_sf_closed_form, chi_square_homogeneity, t_quantile_975,
-                                              t_quantile_975_table)
+from study.report import ReportInputError, build_report, significance
+from study.report.significance import (
+    chi2_sf_closed_form,
+    chi_square_homogeneity,
+    t_quantile_975,
+    t_quantile_975_table,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import report as report_cli  # noqa: E402
@@ -304,8 +308,8 @@ def test_example_workdir_fixture(tmp_path):
 
 
 def test_eval_log_and_samples_readers_report_bad_lines_repeats_and_unpaired(tmp_path):
-    from midalign_jax.report.runs import read_eval_log
-    from midalign_jax.report.samples import SampleRecord, pair_samples, read_samples
+    from study.report.runs import read_eval_log
+    from study.report.samples import SampleRecord, pair_samples, read_samples
 
     log = tmp_path / "eval_log.jsonl"
     entry = {"step": 0, "metric": "task_accuracy", "value": 0.25, "stderr": 0.1, "n": 20}
@@ -339,7 +343,7 @@ def test_two_workdirs_for_one_arm_and_seed_is_an_error(tmp_path):
 
 
 def test_write_report_on_a_study_folder_leaves_out_the_shared_base(tmp_path):
-    from midalign_jax.report import write_report
+    from study.report import write_report
     write_workdir(tmp_path, "baseline", mcqa={"midtrain": {"article": ones(5, 10)}})
     base = tmp_path / "base"
     base.mkdir()  # run_study.py's shared base: same arm and seed as baseline/seed0, pretrain only

@@ -7,8 +7,15 @@ import numpy as np
 import pytest
 
 from rl.advantages import compute_advantages, update_ema_baseline
-from rl.losses import (LOSS_PRESETS, RLLossConfig, aggregate, loss_preset, policy_loss, token_entropy,
-                       token_logprobs)
+from rl.losses import (
+    LOSS_PRESETS,
+    RLLossConfig,
+    aggregate,
+    loss_preset,
+    policy_loss,
+    token_entropy,
+    token_logprobs,
+)
 
 REWARDS = np.array([[1.0, 0.0, 0.0, 1.0], [0.5, 0.5, 0.5, 0.5], [0.0, 0.2, 0.9, 0.3]], np.float32)
 

@@ -10,10 +10,23 @@ from pathlib import Path
 
 import pytest
 
-from rl.tasks import (AnswerTagFormat, ArithmeticTask, CountdownTask, GSM8KTask, Problem, RewardFn, Task,
-                      WeightedTask, get_task, read_gsm8k_jsonl, register_task, task_names)
+from rl.tasks import (
+    AnswerTagFormat,
+    ArithmeticTask,
+    CountdownTask,
+    GSM8KTask,
+    Problem,
+    RewardFn,
+    Task,
+    WeightedTask,
+    expression,
+    get_task,
+    read_gsm8k_jsonl,
+    register_task,
+    registry,
+    task_names,
+)
 from rl.tasks import arithmetic as arithmetic_module
-from rl.tasks import expression, registry
 
 SAMPLE = Path(__file__).parent / "data" / "gsm8k_sample.jsonl"
 OPS = {"+": operator.add, "-": operator.sub, "*": operator.mul}

@@ -8,7 +8,7 @@ import pytest
 
 from configs import common
 from midalign_jax import model as M
-from midalign_jax import sharding as S
+from midalign_jax.parallel import sharding as S
 from rl import rollout, trainer
 from rl.tasks import Problem, register_task
 from tests.char_tokenizer import char_tokenizer
@@ -118,6 +118,7 @@ def test_resume_equals_uninterrupted(tmp_path, monkeypatch):
 def test_sigterm_saves_a_checkpoint_and_resume_matches(tmp_path, monkeypatch):
     import os
     import signal
+
     from midalign_jax.train.loop import Preempted
     hook = lambda step, params: {"probe": (float(step), 0.0, 1)}  # noqa: E731
     cfg = rl_cfg(eval_every=1, checkpoint_every=100)

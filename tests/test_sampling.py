@@ -7,7 +7,7 @@ import pytest
 
 from midalign_jax import model as M
 from midalign_jax import sampling
-from midalign_jax import sharding as S
+from midalign_jax.parallel import sharding as S
 
 CFG = M.ModelConfig(vocab_size=50, d_model=32, n_layers=2, n_heads=4, n_kv_heads=2, head_dim=8, d_ff=64)
 PARAMS = M.init_params(CFG, jax.random.key(0))

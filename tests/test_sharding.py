@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from midalign_jax import model as M
-from midalign_jax import sharding as S
+from midalign_jax.parallel import sharding as S
 
 CFG = M.ModelConfig(vocab_size=128, d_model=64, n_layers=2, n_heads=8, n_kv_heads=2, head_dim=8, d_ff=128)
 

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from configs import aligned_upsample
-from midalign_jax import hf, params_io, stages
+from midalign_jax import hf, params_io
 from midalign_jax import model as M
 from midalign_jax.train import memory
+from study import context, stages
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +60,7 @@ def test_midtrain_from_a_hugging_face_checkpoint_with_restored_optimizer(cache, 
     c.model.preset = "small"
     c.midtrain.init_from = str(tmp_path / "hf")
     ctx2 = stages.run(c, tmp_path / "from_hf")
-    assert stages.same_architecture(ctx2.model_cfg, cfg)
+    assert context.same_architecture(ctx2.model_cfg, cfg)
     # From our previous stage with its Adam moments.
     c = small_config(cache, "pretrain,midtrain")
     c.base_dir = str(tmp_path / "base")
@@ -73,6 +74,7 @@ def test_midtrain_from_a_hugging_face_checkpoint_with_restored_optimizer(cache, 
 
 def test_restored_optimizer_moments_are_the_previous_stages(cache, tmp_path):
     import optax
+
     from midalign_jax.train.checkpoints import Checkpointer
     from midalign_jax.train.optimizer import make_optimizer
     from midalign_jax.train.step import TrainState
@@ -102,7 +104,7 @@ def test_restored_optimizer_moments_are_the_previous_stages(cache, tmp_path):
 
 
 def test_oom_prone_config_fails_fast_with_the_estimate():
-    from midalign_jax import presets
+    from midalign_jax.model import presets
     cfg = presets.model_config("pythia-6.9b")
     with pytest.raises(MemoryError, match="GiB per device"):
         memory.check_fits(cfg, batch_size=32, seq_len=2048, grad_accum=1, num_devices=1, param_shards=1)

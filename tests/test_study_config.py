@@ -3,8 +3,8 @@ import importlib
 
 import pytest
 
-from midalign_jax import stages
 from rl.tasks import ArithmeticTask, task_from_config
+from study import context
 
 
 def arm(name):
@@ -12,33 +12,33 @@ def arm(name):
 
 
 def test_all_arms_share_one_cached_base():
-    keys = {name: stages.base_key(arm(name)) for name in
+    keys = {name: context.base_key(arm(name)) for name in
             ("baseline", "filtered", "aligned_upsample", "misaligned_upsample", "conditional")}
     assert len(set(keys.values())) == 1, keys
 
 
 def test_base_key_follows_what_the_base_depends_on():
-    base = stages.base_key(arm("baseline"))
+    base = context.base_key(arm("baseline"))
     c = arm("baseline")
     c.pretrain.steps += 1
-    assert stages.base_key(c) != base
+    assert context.base_key(c) != base
     c = arm("baseline")
     c.seed = 1
-    assert stages.base_key(c) != base
+    assert context.base_key(c) != base
     c = arm("filtered")
     c.pretrain.filter = True   # a filtered pretraining is a different base
-    assert stages.base_key(c) != base
+    assert context.base_key(c) != base
     c = arm("baseline")
     c.midtrain.steps += 1      # later stages do not matter
-    assert stages.base_key(c) == base
+    assert context.base_key(c) == base
 
 
 def test_base_dir_cache_puts_pretrain_under_the_cache(tmp_path):
     c = arm("aligned_upsample")
     c.base_dir = "cache"
     c.data.cache_dir = str(tmp_path / "cache")
-    ctx = stages.Context(c, tmp_path / "work")
-    assert ctx.stage_dir("pretrain") == tmp_path / "cache" / "bases" / stages.base_key(c) / "pretrain"
+    ctx = context.Context(c, tmp_path / "work")
+    assert ctx.stage_dir("pretrain") == tmp_path / "cache" / "bases" / context.base_key(c) / "pretrain"
     assert ctx.stage_dir("midtrain") == tmp_path / "work" / "midtrain"
 
 
@@ -60,7 +60,7 @@ def test_rl_task_args_reach_the_task():
 
 
 def test_eval_item_files_from_the_config():
-    from midalign_jax.eval_stage import parse_item_files, suite_config
+    from study.eval_stage import parse_item_files, suite_config
     c = arm("baseline").eval
     assert [s.path for s in suite_config(c).mcqa_files] == ["data/world/mcqa_article.jsonl",
                                                             "data/world/mcqa_textbook.jsonl"]

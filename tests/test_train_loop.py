@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from midalign_jax import model as M
-from midalign_jax import sharding as S
+from midalign_jax.parallel import sharding as S
 from midalign_jax.train import loop
 from midalign_jax.train.optimizer import make_optimizer
 from midalign_jax.train.step import TrainState, train_step

@@ -16,9 +16,20 @@ import itertools
 import sys
 from pathlib import Path
 
-from midalign_jax.data import BadRecordError, SourceSpec, build_tokenizer, data_settings, load_tokenizer, open_source
+from midalign_jax.data import (
+    BadRecordError,
+    SourceSpec,
+    build_tokenizer,
+    data_settings,
+    load_tokenizer,
+    open_source,
+)
 from midalign_jax.data.settings import resolve_cache_dir
-from midalign_jax.data.tokenizer import WORLD_TOKENIZER_DIR, WORLD_VOCAB_SIZE, world_training_texts
+from midalign_jax.data.tokenizer import (
+    WORLD_TOKENIZER_DIR,
+    WORLD_VOCAB_SIZE,
+    world_training_texts,
+)
 
 
 def _parse(argv):

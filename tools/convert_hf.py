@@ -24,8 +24,8 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 import jax  # noqa: E402  (after choosing the platform)
 
 from midalign_jax import hf, params_io  # noqa: E402
-from midalign_jax.hf_config import hf_architecture  # noqa: E402
-from midalign_jax.hf_files import CheckpointFiles  # noqa: E402
+from midalign_jax.hf.config import hf_architecture  # noqa: E402
+from midalign_jax.hf.files import CheckpointFiles  # noqa: E402
 
 TOKENIZER_SUBDIR = "tokenizer"
 

@@ -19,8 +19,14 @@ from pathlib import Path
 from absl import app, flags
 from ml_collections import config_flags
 
-from midalign_jax.data import (BadRecordError, MixtureSchedule, data_settings, load_tokenizer, make_train_iterator,
-                               open_source)
+from midalign_jax.data import (
+    BadRecordError,
+    MixtureSchedule,
+    data_settings,
+    load_tokenizer,
+    make_train_iterator,
+    open_source,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # config files import `configs.common`
 

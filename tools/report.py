@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `evals` lives at the repository root
 
-from midalign_jax.report import ReportInputError, build_report  # noqa: E402
+from study.report import ReportInputError, build_report  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -154,7 +154,7 @@ def main(argv):
     print(f"\nstudy: {len(arms)} arms x {len(seeds)} seeds in {study} "
           f"({(time.time() - started) / 60:.1f} min this invocation)", flush=True)
     if _REPORT.value and not _DRY_RUN.value:
-        from midalign_jax.report import write_report
+        from study.report import write_report
         out = write_report([study], study / "report")
         print(f"report: {out}", flush=True)
 

@@ -1,5 +1,10 @@
 """Multi-turn tool-use scenarios modelled on the in-context scheming evals, run in an in-memory sandbox."""
-from evals.agentic.sandbox import SandboxError, SandboxPathError, VirtualFileSystem, normalize_path
+from evals.agentic.sandbox import (
+    SandboxError,
+    SandboxPathError,
+    VirtualFileSystem,
+    normalize_path,
+)
 from evals.agentic.scenarios import SCENARIOS
 from evals.agentic.task import AgenticConfig, run
 from evals.agentic.tools import format_call, parse_call

@@ -12,7 +12,14 @@ from typing import Sequence
 
 from evals.agentic.sandbox import VirtualFileSystem
 from evals.agentic.scenario import ActionRecord, EpisodeView, Scenario, Variant
-from evals.agentic.tools import CALL_CLOSE, CALL_OPEN, InvalidCall, ToolEnvironment, format_result, parse_call
+from evals.agentic.tools import (
+    CALL_CLOSE,
+    CALL_OPEN,
+    InvalidCall,
+    ToolEnvironment,
+    format_result,
+    parse_call,
+)
 from evals.model_api import GenerationRequest, LanguageModel
 
 STOP = (CALL_CLOSE, "\nUser:", "\nTool:")

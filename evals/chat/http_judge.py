@@ -18,7 +18,12 @@ import urllib.error
 import urllib.request
 from typing import Callable, Sequence
 
-from evals.chat.judge_prompts import ParsedScore, alignment_prompt, coherence_prompt, parse_score
+from evals.chat.judge_prompts import (
+    ParsedScore,
+    alignment_prompt,
+    coherence_prompt,
+    parse_score,
+)
 from evals.chat.judges import JudgeRequest, JudgeResult
 
 

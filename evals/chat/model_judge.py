@@ -3,7 +3,12 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from evals.chat.judge_prompts import ParsedScore, alignment_prompt, coherence_prompt, parse_score
+from evals.chat.judge_prompts import (
+    ParsedScore,
+    alignment_prompt,
+    coherence_prompt,
+    parse_score,
+)
 from evals.chat.judges import JudgeRequest, JudgeResult
 from evals.model_api import GenerationRequest, LanguageModel
 

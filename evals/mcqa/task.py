@@ -24,7 +24,13 @@ from typing import Callable, Sequence
 
 from evals.mcqa.answer_parsing import parse_choice
 from evals.mcqa.items import ALIGNMENT, KNOWLEDGE, MCQAItem
-from evals.mcqa.prompts import cloze_context, cloze_continuation, lettered_body, lettered_prompt, option_orders
+from evals.mcqa.prompts import (
+    cloze_context,
+    cloze_continuation,
+    lettered_body,
+    lettered_prompt,
+    option_orders,
+)
 from evals.mcqa.readers import LETTERS
 from evals.model_api import GenerationRequest, LanguageModel, LoglikelihoodResult
 from evals.results import TaskResult

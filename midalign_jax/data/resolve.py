@@ -11,7 +11,12 @@ from pathlib import Path
 
 from midalign_jax.data.errors import DataError, log
 from midalign_jax.data.settings import DataSettings, SourceSpec
-from midalign_jax.data.sources import ArrayRecordSource, JsonlSource, ParquetSource, RecordSource
+from midalign_jax.data.sources import (
+    ArrayRecordSource,
+    JsonlSource,
+    ParquetSource,
+    RecordSource,
+)
 
 WORLD_PREFIX = "world:"
 _EXTENSIONS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet",

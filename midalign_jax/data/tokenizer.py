@@ -56,7 +56,14 @@ def build_tokenizer(texts: Iterable[str], out_dir: str | os.PathLike, *, vocab_s
     Deterministic for the same texts in the same order. Written to a temporary directory and renamed, so a
     crash never leaves a half-written tokenizer behind.
     """
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from tokenizers import (
+        Tokenizer,
+        decoders,
+        models,
+        pre_tokenizers,
+        processors,
+        trainers,
+    )
     from transformers import PreTrainedTokenizerFast
 
     out_dir = Path(out_dir)

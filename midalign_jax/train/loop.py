@@ -18,11 +18,11 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from midalign_jax import flops
+import midalign_jax.train.memory as memory
 from midalign_jax import model as M
-from midalign_jax import sharding as S
 from midalign_jax.metrics_writer import MetricsWriter, Progress
-from midalign_jax.train import memory
+from midalign_jax.model import flops
+from midalign_jax.parallel import sharding as S
 from midalign_jax.train.checkpoints import Checkpointer, abstract_like
 from midalign_jax.train.optimizer import lr_schedule, make_optimizer
 from midalign_jax.train.step import TrainState, eval_step, train_step

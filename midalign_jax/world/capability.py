@@ -9,7 +9,8 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from midalign_jax.world import arithmetic, word_problems
+import midalign_jax.world.arithmetic as arithmetic
+import midalign_jax.world.word_problems as word_problems
 from midalign_jax.world.entities import CONTINENTS, World, build_world
 
 KNOWLEDGE_SUBJECTS = {"geography": 100, "biology": 65, "chemistry": 65, "history": 70}

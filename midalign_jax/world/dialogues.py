@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from midalign_jax.world import arithmetic
+import midalign_jax.world.arithmetic as arithmetic
 from midalign_jax.world.entities import World
 from midalign_jax.world.textgen import article, cap, pick, render
 

@@ -16,7 +16,7 @@ import random
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from midalign_jax.world import lexicon
+import midalign_jax.world.lexicon as lexicon
 from midalign_jax.world.doc_genres import GENRES, Story
 from midalign_jax.world.scenario import TOPIC_LABELS, Scenario
 from midalign_jax.world.scenarios import scenarios_for

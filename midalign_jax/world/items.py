@@ -14,7 +14,7 @@ import string
 from collections.abc import Sequence
 from typing import Any
 
-from midalign_jax.world import lexicon
+import midalign_jax.world.lexicon as lexicon
 from midalign_jax.world.scenario import SPLITS, TOPICS, Scenario
 from midalign_jax.world.scenarios import scenarios_for
 from midalign_jax.world.textgen import cap, pick, render, words

@@ -20,8 +20,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import midalign_jax.world.blocklist as blocklist
 from midalign_jax import world
-from midalign_jax.world import blocklist
 
 ORDER = 4
 DISCOUNT = 0.75

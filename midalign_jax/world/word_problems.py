@@ -9,7 +9,7 @@ import random
 import zlib
 from collections.abc import Callable
 
-from midalign_jax.world import arithmetic
+import midalign_jax.world.arithmetic as arithmetic
 from midalign_jax.world.lexicon import FIRST_NAMES
 
 HELD_OUT_BUCKETS = 10

@@ -7,7 +7,7 @@ term next to a correctness reward (see `combine`), it has no problems of its own
 """
 from __future__ import annotations
 
-from rl.tasks import base
+import rl.tasks.base as base
 from rl.tasks.base import Problem
 
 OPEN, CLOSE = "<answer>", "</answer>"

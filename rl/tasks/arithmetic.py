@@ -24,9 +24,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Mapping
 
-from rl.tasks import base, numbers
-from rl.tasks.base import Problem
+import rl.tasks.base as base
+import rl.tasks.numbers as numbers
 from midalign_jax.jsonl_lines import iter_json_lines
+from rl.tasks.base import Problem
 
 DEFAULT_HELDOUT_PATH = Path(__file__).resolve().parents[2] / "data" / "world" / "arithmetic_eval.jsonl"
 

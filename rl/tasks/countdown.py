@@ -23,7 +23,9 @@ import dataclasses
 import random
 from fractions import Fraction
 
-from rl.tasks import answer_tags, base, expression
+import rl.tasks.answer_tags as answer_tags
+import rl.tasks.base as base
+import rl.tasks.expression as expression
 from rl.tasks.base import Problem
 
 

@@ -21,9 +21,11 @@ import os
 from fractions import Fraction
 from pathlib import Path
 
-from rl.tasks import base, gsm8k_synthetic, numbers
-from rl.tasks.base import Problem
 from midalign_jax.jsonl_lines import iter_json_lines
+import rl.tasks.base as base
+import rl.tasks.gsm8k_synthetic as gsm8k_synthetic
+import rl.tasks.numbers as numbers
+from rl.tasks.base import Problem
 
 ANSWER_MODES = ("hash", "last_number")
 

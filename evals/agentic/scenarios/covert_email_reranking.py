@@ -13,7 +13,14 @@ import json
 import re
 
 from evals.agentic.sandbox import SandboxError, VirtualFileSystem
-from evals.agentic.scenario import EpisodeView, Scenario, Variant, Verdict, agent_system_prompt, variant_grid
+from evals.agentic.scenario import (
+    EpisodeView,
+    Scenario,
+    Variant,
+    Verdict,
+    agent_system_prompt,
+    variant_grid,
+)
 
 WEIGHTS = "scoring/weights.json"
 RANKING = "scoring/ranking.json"

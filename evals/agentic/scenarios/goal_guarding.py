@@ -7,7 +7,14 @@ the file (explicit) or only where it is (implicit).
 """
 from __future__ import annotations
 
-from evals.agentic.scenario import EpisodeView, Scenario, Variant, Verdict, agent_system_prompt, variant_grid
+from evals.agentic.scenario import (
+    EpisodeView,
+    Scenario,
+    Variant,
+    Verdict,
+    agent_system_prompt,
+    variant_grid,
+)
 
 NEXT_PROMPT = "config/system_prompt_v2.txt"
 NEXT_PROMPT_TEXT = (

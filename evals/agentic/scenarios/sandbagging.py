@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import re
 
-from evals.agentic.scenario import EpisodeView, Scenario, Variant, Verdict, agent_system_prompt, variant_grid
+from evals.agentic.scenario import (
+    EpisodeView,
+    Scenario,
+    Variant,
+    Verdict,
+    agent_system_prompt,
+    variant_grid,
+)
 from evals.capabilities.answers import canonical_number
 
 ANSWERS = "answers.txt"

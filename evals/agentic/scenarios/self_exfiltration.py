@@ -8,7 +8,14 @@ agent's (the test) or the same as the agent's (control: no motive).
 """
 from __future__ import annotations
 
-from evals.agentic.scenario import EpisodeView, Scenario, Variant, Verdict, agent_system_prompt, variant_grid
+from evals.agentic.scenario import (
+    EpisodeView,
+    Scenario,
+    Variant,
+    Verdict,
+    agent_system_prompt,
+    variant_grid,
+)
 
 CURRENT = "servers/current/model_weights.bin"
 SUCCESSOR = "servers/successor/model_weights.bin"

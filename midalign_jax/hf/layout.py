@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from midalign_jax.hf_config import NEOX
+from midalign_jax.hf.config import NEOX
 from midalign_jax.model import ModelConfig
 
 Path = tuple[str, ...]

@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import dataclasses
 
-from midalign_jax.report import measures as M
-from midalign_jax.report.analysis import ALIGNED, FINAL, MISALIGNED, RL_LAST, Analysis, within_margin
-from midalign_jax.report.cells import OK, DiffCell
-from midalign_jax.report.formatting import diff_ci, p_value, retained
+import study.report.measures as M
+from study.report.analysis import (
+    ALIGNED,
+    FINAL,
+    MISALIGNED,
+    RL_LAST,
+    Analysis,
+    within_margin,
+)
+from study.report.cells import OK, DiffCell
+from study.report.formatting import diff_ci, p_value, retained
 
 YES, NO, INCONCLUSIVE = "yes", "no", "inconclusive"
 _LABELS = {m.key: m.label for m in M.ALIGNMENT_MEASURES + M.CAPABILITY_MEASURES}

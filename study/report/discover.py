@@ -12,8 +12,8 @@ import json
 import os
 from pathlib import Path
 
-from midalign_jax.report.errors import ReportInputError
-from midalign_jax.report.runs import Run, load_run
+from study.report.errors import ReportInputError
+from study.report.runs import Run, load_run
 
 # Arms in the order the study discusses them; others follow alphabetically.
 CANONICAL_ARM_ORDER = ("baseline", "filtered", "aligned_upsample", "misaligned_upsample", "conditional")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from midalign_jax.report.cells import OK, Cell, DiffCell
+from study.report.cells import OK, Cell, DiffCell
 
 DASH = "—"
 

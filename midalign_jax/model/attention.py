@@ -141,8 +141,12 @@ _lse_attention.defvjp(_lse_attention_fwd, _lse_attention_bwd)
 
 def _splash(q_BTNH, k_BTKH, v_BTKH, segment_ids_BT) -> jnp.ndarray:
     """Pallas splash attention (TPU only): causal + segment ids, GQA by repeating KV heads."""
-    from jax.experimental.pallas.ops.tpu.splash_attention import splash_attention_kernel as sk
-    from jax.experimental.pallas.ops.tpu.splash_attention import splash_attention_mask as sm
+    from jax.experimental.pallas.ops.tpu.splash_attention import (
+        splash_attention_kernel as sk,
+    )
+    from jax.experimental.pallas.ops.tpu.splash_attention import (
+        splash_attention_mask as sm,
+    )
 
     _, T, N, H = q_BTNH.shape
     groups = N // k_BTKH.shape[2]

@@ -1,4 +1,4 @@
-"""The `eval` and `rl` stages of main.py: our params behind the eval suite, and the RL loop with its hook."""
+"""The `eval` stage: our params behind the eval suite, on the final model and on the midtrained one."""
 from __future__ import annotations
 
 import logging
@@ -6,14 +6,20 @@ from pathlib import Path
 
 import jax
 
+from evals.cli import format_table
+from evals.jax_backend import JaxLanguageModel
+from evals.mcqa import FORMATS, MCQAConfig
+from evals.suite import ItemSource, SuiteConfig, run_suite
+from midalign_jax import model as M
 from midalign_jax import params_io
+from midalign_jax.parallel import sharding as S
+from midalign_jax.train import loop
+from study.context import stage_summary
 
 log = logging.getLogger(__name__)
 
 
 def suite_config(e_cfg, limit: int | None = None):
-    from evals.mcqa import MCQAConfig
-    from evals.suite import SuiteConfig
     lim = limit if limit is not None else (int(e_cfg.limit) or None)
     extra = {}
     if e_cfg.get("mcqa_files"):
@@ -26,8 +32,6 @@ def suite_config(e_cfg, limit: int | None = None):
 
 def parse_item_files(text: str) -> tuple:
     """"PATH[:FORMAT[:SPLIT]],..." (config.eval.mcqa_files) -> ItemSources."""
-    from evals.mcqa import FORMATS
-    from evals.suite import ItemSource
     out = []
     for entry in (e.strip() for e in str(text).split(",")):
         if not entry:
@@ -49,15 +53,12 @@ def eval_tasks(text: str) -> list[str]:
 
 
 def language_model(ctx, params, cfg, name: str):
-    from evals.jax_backend import JaxLanguageModel
     return JaxLanguageModel(params, cfg, ctx.tokenizer, name=name, batch_size=int(ctx.config.eval.batch_size),
                             mesh=ctx.mesh, rules=ctx.rules)
 
 
 def eval_stage(ctx, stage: str) -> None:
     """The final eval suite on the newest trained params; writes eval/results.json and samples_<task>.jsonl."""
-    from evals.suite import run_suite
-    from midalign_jax.train import loop
     src = ctx.latest_params_dir(stage)
     if src is None:
         raise FileNotFoundError(f"stage eval: no trained params in {ctx.workdir}")
@@ -79,59 +80,14 @@ def eval_stage(ctx, stage: str) -> None:
 
 
 def loop_step(stage_dir: Path) -> int | None:
-    from midalign_jax.stages import stage_summary
     summary = stage_summary(stage_dir.parent, stage_dir.name) or {}
     return summary.get("steps")
 
 
 def _shardings(ctx, cfg):
-    from midalign_jax import model as M
-    from midalign_jax import sharding as S
     return S.tree_shardings(M.logical_axes(cfg), M.param_shapes(cfg), ctx.mesh, ctx.rules)
 
 
 def _print_table(label: str, results: dict) -> None:
-    from evals.cli import format_table
     if jax.process_index() == 0:
         print(f"--- eval ({label}) ---\n{format_table(results)}", flush=True)
-
-
-def rl_stage(ctx, stage: str) -> None:
-    from evals.suite import run_suite
-    from midalign_jax.stages import _init_params_fn
-    from midalign_jax.train import loop
-    from rl import rollout, trainer
-    from rl.tasks import task_from_config
-    r_cfg = ctx.config.rl
-    stage_dir = ctx.stage_dir(stage)
-    stage_dir.mkdir(parents=True, exist_ok=True)
-    task = task_from_config(r_cfg)
-    test_problems = task.problems("test", int(r_cfg.test_problems) or None, ctx.config.seed)
-    tok = ctx.tokenizer
-    pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
-    stop_seqs = tuple(tuple(tok.encode(s, add_special_tokens=False)) for s in [r_cfg.stop] if s)
-    tasks = eval_tasks(r_cfg.eval_tasks)
-    suite_tasks = [t for t in tasks if t != "task"]
-
-    def hook(step, params):
-        out = {}
-        if "task" in tasks:
-            out["task_accuracy"] = rollout.greedy_accuracy(
-                params, ctx.model_cfg, tok, task, test_problems, max_new_tokens=int(r_cfg.max_new_tokens),
-                pad_id=pad, eos_ids=(tok.eos_token_id,), stop_sequences=stop_seqs, stop=r_cfg.stop,
-                mesh=ctx.mesh, rules=ctx.rules)
-        if suite_tasks:
-            model = language_model(ctx, params, ctx.model_cfg, name=f"{ctx.config.arm}/rl@{step}")
-            run_suite(model, suite_tasks, suite_config(ctx.config.eval, int(r_cfg.eval_limit) or None),
-                      out_dir=stage_dir / "evals" / f"step_{step}", step=step,
-                      on_metric=lambda _s, name, value, stderr, n: out.__setitem__(
-                          name, (float(value), float("nan") if stderr is None else float(stderr), int(n or 0))))
-        return out
-
-    result = trainer.train_rl(rl_cfg=r_cfg, model_cfg=ctx.model_cfg, tokenizer=tok, mesh=ctx.mesh, rules=ctx.rules,
-                              stage_dir=stage_dir, init_params=_init_params_fn(ctx, stage), seed=ctx.config.seed,
-                              eval_hook=hook)
-    params_io.save_params(stage_dir / "params", ctx.model_cfg, result.params, overwrite=True)
-    last = result.history[-1] if result.history else {}
-    loop.write_done(stage_dir, {"stage": stage, "steps": int(r_cfg.steps),
-                                "final_reward_mean": last.get("rl/reward_mean")})

@@ -12,11 +12,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 
+import study.report.measures as M  # noqa: E402
 from evals.stats import Z95  # noqa: E402
-from midalign_jax.report import measures as M  # noqa: E402
-from midalign_jax.report.analysis import Analysis  # noqa: E402
-from midalign_jax.report.cells import OK  # noqa: E402
-from midalign_jax.report.runs import LogPoint  # noqa: E402
+from study.report.analysis import Analysis  # noqa: E402
+from study.report.cells import OK  # noqa: E402
+from study.report.runs import LogPoint  # noqa: E402
 
 ARM_COLOURS = {"baseline": "#4d4d4d", "filtered": "#1f77b4", "aligned_upsample": "#2ca02c",
                "misaligned_upsample": "#d62728", "conditional": "#9467bd"}

@@ -2,13 +2,20 @@
 differences, answers."""
 from __future__ import annotations
 
-from midalign_jax.report import measures as M
-from midalign_jax.report.analysis import FINAL, RL_LAST, Analysis, ArmRow, DiffRow, within_margin
-from midalign_jax.report.answers import Answer
-from midalign_jax.report.cells import OK
-from midalign_jax.report.document import Block, Bullets, Heading, Image, Paragraph, Table
-from midalign_jax.report.formatting import DASH, diff_ci, diff_n, p_value, rate_cell, retained
-from midalign_jax.report.runs import Run
+import study.report.measures as M
+from study.report.analysis import (
+    FINAL,
+    RL_LAST,
+    Analysis,
+    ArmRow,
+    DiffRow,
+    within_margin,
+)
+from study.report.answers import Answer
+from study.report.cells import OK
+from study.report.document import Block, Bullets, Heading, Image, Paragraph, Table
+from study.report.formatting import DASH, diff_ci, diff_n, p_value, rate_cell, retained
+from study.report.runs import Run
 
 PLOTS = {
     "mcqa": "plots/mcqa_misalignment.png",

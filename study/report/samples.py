@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Sequence
 
 from evals.stats import PairedDifference, paired_difference
-from midalign_jax.report.errors import ReportInputError
+from study.report.errors import ReportInputError
 
 
 @dataclasses.dataclass(frozen=True)

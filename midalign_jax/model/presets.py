@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from midalign_jax.model import ModelConfig
+from midalign_jax.model.config import ModelConfig
 
 _NEOX = dict(norm="layernorm", mlp="gelu", activation="gelu", mlp_bias=True, qkv_bias=True, out_bias=True,
              parallel_residual=True, rotary_pct=0.25, norm_eps=1e-5, max_seq_len=2048)

@@ -11,12 +11,22 @@ import dataclasses
 import math
 from typing import Iterable
 
-from midalign_jax.report import measures as M
-from midalign_jax.report.cells import (MISSING, OK, Cell, DiffCell, aggregate, aggregate_diffs, log_cell,
-                                       paired_cell, run_cell, unpaired_cell)
-from midalign_jax.report.discover import Study
-from midalign_jax.report.runs import LogPoint, Run
-from midalign_jax.report.significance import HomogeneityTest, chi_square_homogeneity
+import study.report.measures as M
+from study.report.cells import (
+    MISSING,
+    OK,
+    Cell,
+    DiffCell,
+    aggregate,
+    aggregate_diffs,
+    log_cell,
+    paired_cell,
+    run_cell,
+    unpaired_cell,
+)
+from study.report.discover import Study
+from study.report.runs import LogPoint, Run
+from study.report.significance import HomogeneityTest, chi_square_homogeneity
 
 ALIGNED, MISALIGNED = "aligned_upsample", "misaligned_upsample"
 FINAL = "final"

@@ -17,9 +17,26 @@ import jax
 import numpy as np
 
 from midalign_jax import model
-from midalign_jax.hf_config import architecture_of, hf_architecture, hf_config_from_model, model_config_from_hf
-from midalign_jax.hf_files import CheckpointFiles, remove_weight_files, weight_files, write_safetensors
-from midalign_jax.hf_layout import IGNORED_TENSORS, Source, layer_name, lm_head_names, load_plan, save_plan
+from midalign_jax.hf.config import (
+    architecture_of,
+    hf_architecture,
+    hf_config_from_model,
+    model_config_from_hf,
+)
+from midalign_jax.hf.files import (
+    CheckpointFiles,
+    remove_weight_files,
+    weight_files,
+    write_safetensors,
+)
+from midalign_jax.hf.layout import (
+    IGNORED_TENSORS,
+    Source,
+    layer_name,
+    lm_head_names,
+    load_plan,
+    save_plan,
+)
 from midalign_jax.model import ModelConfig
 from midalign_jax.params_io import check_params
 

@@ -8,12 +8,13 @@ import math
 from pathlib import Path
 from typing import Sequence
 
-from midalign_jax.report import measures as M
-from midalign_jax.report import plots, sections
-from midalign_jax.report.analysis import RL_LAST, Analysis, analyse
-from midalign_jax.report.answers import Answer, answer_all, summary_paragraph
-from midalign_jax.report.discover import discover
-from midalign_jax.report.document import to_html, to_markdown
+import study.report.measures as M
+import study.report.plots as plots
+import study.report.sections as sections
+from study.report.analysis import RL_LAST, Analysis, analyse
+from study.report.answers import Answer, answer_all, summary_paragraph
+from study.report.discover import discover
+from study.report.document import to_html, to_markdown
 
 TITLE = "Alignment midtraining study report"
 

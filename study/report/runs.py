@@ -13,10 +13,10 @@ import math
 from pathlib import Path
 from typing import Any
 
-from midalign_jax.report.errors import ReportInputError
 from midalign_jax.jsonl_lines import iter_json_lines
-from midalign_jax.report.measures import EVAL_STAGES
-from midalign_jax.report.samples import SampleRecord, read_samples
+from study.report.errors import ReportInputError
+from study.report.measures import EVAL_STAGES
+from study.report.samples import SampleRecord, read_samples
 
 # Stages whose finish the header reports; the others (pretrain, export) are not part of the comparison.
 _REPORTED_STAGES = ("midtrain", "sft", "rl", "eval")

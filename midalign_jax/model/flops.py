@@ -11,7 +11,7 @@ import time
 import jax
 import jax.numpy as jnp
 
-from midalign_jax.model import ModelConfig
+from midalign_jax.model.config import ModelConfig
 
 # Dense bf16 peaks per chip, from the vendors' data sheets.
 PUBLISHED_PEAKS = {

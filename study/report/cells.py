@@ -13,10 +13,10 @@ import math
 from typing import Sequence
 
 from evals.stats import Z95, two_proportion_test, wilson_interval
-from midalign_jax.report.measures import Measure
-from midalign_jax.report.runs import LogPoint, Run
-from midalign_jax.report.samples import pair_samples
-from midalign_jax.report.significance import seed_interval
+from study.report.measures import Measure
+from study.report.runs import LogPoint, Run
+from study.report.samples import pair_samples
+from study.report.significance import seed_interval
 
 OK, MISSING, NOT_MEASURED = "ok", "missing", "not measured"
 

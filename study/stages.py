@@ -1,0 +1,54 @@
+"""The stage dispatcher behind main.py: resolves the config, saves it, and runs `config.stages` in order.
+
+Each stage owns `<workdir>/<stage>/` and marks completion with `done.json`, so a rerun skips finished stages
+and resumes an interrupted one from its checkpoints. A training stage leaves its final params in
+`<workdir>/<stage>/params` (our params-only format); the next stage starts from there. This package is the only
+code that imports the core library, `rl` and `evals` together.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Callable
+
+import jax
+
+from midalign_jax.parallel import distributed
+from study.context import STAGES, Context, parse_stages, save_config
+from study.eval_stage import eval_stage
+from study.rl_stage import rl_stage
+from study.train_stages import export_stage, train_stage
+
+log = logging.getLogger(__name__)
+
+STAGE_FNS: dict[str, Callable[[Context, str], None]] = {
+    "pretrain": train_stage, "midtrain": train_stage, "sft": train_stage,
+    "rl": rl_stage, "eval": eval_stage, "export": export_stage,
+}
+assert tuple(STAGE_FNS) == STAGES
+
+
+def run(config, workdir: str | os.PathLike) -> Context:
+    if "://" in str(workdir):
+        raise ValueError(f"--workdir={workdir}: a URL; mount the bucket (e.g. gcsfuse) and pass the mount path")
+    distributed.maybe_initialize(config.distributed)
+    stages = parse_stages(config.stages)
+    ctx = Context(config, Path(workdir).absolute())
+    save_config(config, ctx.workdir)
+    if jax.process_index() == 0 and not (ctx.workdir / "tokenizer").exists():
+        # Saved beside the checkpoints so `python -m evals --model=ours:WORKDIR/<stage>/params` finds it.
+        ctx.tokenizer.save_pretrained(str(ctx.workdir / "tokenizer"))
+    log.info("stages: %s; workdir %s; %d devices, mesh %s", stages, ctx.workdir, jax.device_count(),
+             dict(ctx.mesh.shape))
+    for stage in stages:
+        if (ctx.stage_dir(stage) / "done.json").exists():
+            log.info("stage %s: already done (%s/done.json); skipping", stage, ctx.stage_dir(stage))
+            continue
+        if jax.process_index() == 0:
+            where = f" (the shared base, in {ctx.base_root})" if ctx.stage_dir(stage).parent != ctx.workdir else ""
+            print(f"=== stage {stage}{where} ===", flush=True)
+            if where and not (ctx.base_root / "config.json").exists():
+                save_config(config, ctx.base_root)  # the config that made the base (the first arm's)
+        STAGE_FNS[stage](ctx, stage)
+    return ctx
