@@ -122,7 +122,7 @@ class JaxLanguageModel:
                 units.append((ctx, cont_list[k:k + _MAX_CONTINUATIONS]))
         units.sort(key=lambda u: (-len(u[1]), -(len(u[0]) + max(map(len, u[1]))), -len(u[0])))
 
-        rules_items = tuple(sorted(self.rules.items())) if self.rules else None
+        placement = S.Placement.of(self.mesh, self.rules) if self.mesh is not None else None
         shards = self.mesh.shape["data"] * self.mesh.shape["fsdp"] if self.mesh is not None else 1
         cpu = (self.mesh.devices.flat[0] if self.mesh is not None else jax.devices()[0]).platform == "cpu"
         pending = []  # dispatch every batch before reading any back, so host work overlaps device work
@@ -136,17 +136,17 @@ class JaxLanguageModel:
             J = min(_bucket(max(others, default=0), 4), self.max_length)
             P = -(-_bucket(sum(len(c) for _, conts in batch for c in conts), 16) // shards) * shards
             laid = prefix_scoring.build_batch(batch, B=B, W=W, J=J, P=P, pad_id=self.pad_id)
-            states = prefix_scoring.states_program(
-                self.cfg, self.mesh, rules_items,
-                prefix_scoring.plan_layout(self.cfg, B, W, cpu=cpu, shards=shards))
+            layout = prefix_scoring.plan_layout(self.cfg, B, W, cpu=cpu, shards=shards)
             arrays, picks = laid.arrays(), [laid.select_P, laid.targets_P]
             if self.mesh is not None:
                 arrays = [jax.device_put(a, self._batch_sharding(a.ndim, batch_axis=1 if a.ndim == 3 else 0))
                           for a in arrays]
                 picks = [jax.device_put(a, self._batch_sharding(1, batch_axis=0)) for a in picks]
-            head = prefix_scoring.head_program(self.cfg, self.mesh, rules_items,
-                                               prefix_scoring.head_chunk(self.cfg, P, cpu=cpu, shards=shards))
-            pending.append((batch, laid.spans, head(self.params, states(self.params, *arrays), *picks)))
+            states = prefix_scoring.hidden_states(self.params, *arrays, cfg=self.cfg, placement=placement,
+                                                  layout=layout)
+            scores = prefix_scoring.head_scores(self.params, states, *picks, cfg=self.cfg, placement=placement,
+                                                chunk=prefix_scoring.head_chunk(self.cfg, P, cpu=cpu, shards=shards))
+            pending.append((batch, laid.spans, scores))
         out: list = [None] * len(pairs)
         for batch, spans, result in pending:
             lp_P, greedy_P = jax.device_get(result)

@@ -149,39 +149,40 @@ def _hidden_params(params, cfg: M.ModelConfig):
     return {**kept, "lm_head": jnp.eye(cfg.d_model, dtype=params["embed"].dtype)}
 
 
-def _grow(cache: dict, length: int) -> dict:
+def _grow(cache: dict, length: int, placement: S.Placement | None) -> dict:
     """The cache with room for `length` slots; filled slots keep their place, new ones are empty (segment 0)."""
     def pad(x, axes):
         if "cache_seq" not in axes:
             return x
         widths = [(0, 0)] * x.ndim
         widths[axes.index("cache_seq")] = (0, length - x.shape[axes.index("cache_seq")])
-        return S.constrain(jnp.pad(x, widths), axes)
+        return S.constrain(jnp.pad(x, widths), axes, placement)
     return jax.tree.map(pad, cache, M.cache_logical_axes(), is_leaf=lambda x: isinstance(x, tuple))
 
 
-def _states(hidden, cfg: M.ModelConfig, chunks: tuple[int, ...], prefill_BW, prefill_seg_BW, prefill_pos_BW,
-            context_seg_BW, context_len_B, inputs_NBJ, input_segs_NBJ):
+def _states(hidden, cfg: M.ModelConfig, chunks: tuple[int, ...], placement: S.Placement | None, prefill_BW,
+            prefill_seg_BW, prefill_pos_BW, context_seg_BW, context_len_B, inputs_NBJ, input_segs_NBJ):
     """Final-normed hidden states: [B, W, D] of the prefill and [N, B, J, D] of the other continuations."""
     B, W = prefill_BW.shape
     N, _, J = inputs_NBJ.shape
-    cache = jax.tree.map(lambda x, ax: S.constrain(x, ax), M.init_cache(cfg, B, chunks[0]), M.cache_logical_axes(),
-                         is_leaf=lambda x: isinstance(x, tuple))
+    cache = jax.tree.map(lambda x, ax: S.constrain(x, ax, placement), M.init_cache(cfg, B, chunks[0]),
+                         M.cache_logical_axes(), is_leaf=lambda x: isinstance(x, tuple))
     pieces, start = [], 0
     for size in chunks:
         cols = slice(start, start + size)
-        cache = _grow(cache, start + size)
+        cache = _grow(cache, start + size, placement)
         h_BTD, cache = M.extend(hidden, prefill_BW[:, cols], cfg, cache, prefill_pos_BW[:, cols],
-                                prefill_seg_BW[:, cols])
+                                prefill_seg_BW[:, cols], placement=placement)
         pieces.append(h_BTD)
         start += size
     h_BWD = jnp.concatenate(pieces, axis=1) if len(pieces) > 1 else pieces[0]
     if not N or not J:
         return h_BWD, jnp.zeros((N, B, J, h_BWD.shape[-1]), h_BWD.dtype)
     # Every further continuation sees the context and itself only: continuation 0's slots become empty.
-    cache = _grow({**cache, "segment_ids": context_seg_BW}, W + J)
+    cache = _grow({**cache, "segment_ids": context_seg_BW}, W + J, placement)
     pos_BJ = context_len_B[:, None] + jnp.arange(J, dtype=jnp.int32)[None]
-    ext = [M.extend(hidden, inputs_NBJ[n], cfg, cache, pos_BJ, input_segs_NBJ[n])[0] for n in range(N)]
+    ext = [M.extend(hidden, inputs_NBJ[n], cfg, cache, pos_BJ, input_segs_NBJ[n], placement=placement)[0]
+           for n in range(N)]
     return h_BWD, jnp.stack(ext)
 
 
@@ -205,29 +206,14 @@ def _in_groups(fn, group: int, batch_axes: Sequence[int], out_axes: Sequence[int
     return tuple(jnp.moveaxis(o.reshape(B, *o.shape[2:]), 0, a) for o, a in zip(outs, out_axes))
 
 
-def _with_mesh(fn, mesh, rules_items):
-    rules = dict(rules_items) if rules_items else None
-
-    def run(*args):
-        if mesh is None:
-            return fn(*args)
-        with S.activation_sharding(mesh, rules):
-            return fn(*args)
-    return jax.jit(run)
-
-
-@functools.lru_cache(maxsize=32)
-def states_program(cfg: M.ModelConfig, mesh, rules_items, layout: Layout):
-    """jit: (params, *Batch.arrays()) -> flat hidden states [B * W + N * B * J, D], indexed by `select_P`."""
-    hidden_cfg = dataclasses.replace(cfg, tie_embeddings=False)
-
-    def states(params, *arrays):
-        fn = functools.partial(_states, _hidden_params(params, cfg), hidden_cfg, layout.chunks)
-        h_BWD, h_NBJD = _in_groups(fn, layout.group_rows, (0, 0, 0, 0, 0, 1, 1), (0, 1), *arrays)
-        D = h_BWD.shape[-1]
-        return jnp.concatenate([h_BWD.reshape(-1, D), h_NBJD.reshape(-1, D)])
-
-    return _with_mesh(states, mesh, rules_items)
+@functools.partial(jax.jit, static_argnames=("cfg", "placement", "layout"))
+def hidden_states(params, *arrays, cfg: M.ModelConfig, placement: S.Placement | None, layout: Layout):
+    """(params, *Batch.arrays()) -> flat hidden states [B * W + N * B * J, D], indexed by `select_P`."""
+    fn = functools.partial(_states, _hidden_params(params, cfg), dataclasses.replace(cfg, tie_embeddings=False),
+                           layout.chunks, placement)
+    h_BWD, h_NBJD = _in_groups(fn, layout.group_rows, (0, 0, 0, 0, 0, 1, 1), (0, 1), *arrays)
+    D = h_BWD.shape[-1]
+    return jnp.concatenate([h_BWD.reshape(-1, D), h_NBJD.reshape(-1, D)])
 
 
 def head_chunk(cfg: M.ModelConfig, P: int, *, cpu: bool, shards: int = 1) -> int:
@@ -267,18 +253,15 @@ def _head_scores(params, cfg: M.ModelConfig, h_PD, targets_P):
     return logprob_P, greedy_P
 
 
-@functools.lru_cache(maxsize=32)
-def head_program(cfg: M.ModelConfig, mesh, rules_items, chunk: int):
-    """jit: (params, states [S, D], select_P, targets_P) -> (log-probs [P], greedy flags [P]), `chunk` scored
-    tokens per step (`lax.map`): the [chunk, V] logits of a step stay in cache through the log-softmax."""
-
-    def head(params, states_SD, select_P, targets_P):
-        h_PD = S.constrain(jnp.take(states_SD, select_P, axis=0), ("batch", None))
-        P = select_P.shape[0]
-        if chunk >= P:
-            return _head_scores(params, cfg, h_PD, targets_P)
-        lp, greedy = jax.lax.map(lambda xs: _head_scores(params, cfg, *xs),
-                                 (h_PD.reshape(P // chunk, chunk, -1), targets_P.reshape(P // chunk, chunk)))
-        return lp.reshape(P), greedy.reshape(P)
-
-    return _with_mesh(head, mesh, rules_items)
+@functools.partial(jax.jit, static_argnames=("cfg", "placement", "chunk"))
+def head_scores(params, states_SD, select_P, targets_P, *, cfg: M.ModelConfig, placement: S.Placement | None,
+                chunk: int):
+    """(log-probs [P], greedy flags [P]) of the selected states' targets, `chunk` scored tokens per step
+    (`lax.map`): the [chunk, V] logits of a step stay in cache through the log-softmax."""
+    h_PD = S.constrain(jnp.take(states_SD, select_P, axis=0), ("batch", None), placement)
+    P = select_P.shape[0]
+    if chunk >= P:
+        return _head_scores(params, cfg, h_PD, targets_P)
+    lp, greedy = jax.lax.map(lambda xs: _head_scores(params, cfg, *xs),
+                             (h_PD.reshape(P // chunk, chunk, -1), targets_P.reshape(P // chunk, chunk)))
+    return lp.reshape(P), greedy.reshape(P)

@@ -1,8 +1,8 @@
 """Batched KV-cache sampling with per-token log-probabilities, shared by RL and the evals.
 
-One jitted program per (batch, prompt bucket, max_new_tokens, sampling settings): a prefill of the left-padded
-prompts, then a `lax.while_loop` of one-token decode steps that ends when every row has stopped (EOS or a stop
-token sequence) or the token limit is reached. The params are used where they are (same mesh as training):
+One jitted program per (batch, prompt bucket, max_new_tokens, sampling settings, placement): a prefill of the
+left-padded prompts, then a `lax.while_loop` of one-token decode steps that ends when every row has stopped (EOS or
+a stop token sequence) or the token limit is reached. The params are used where they are (same mesh as training):
 nothing is copied between a "trainer" and a "sampler".
 """
 from __future__ import annotations
@@ -109,14 +109,15 @@ def _ends_with_stop(out_BN, step, stop_seqs) -> jax.Array:
     return hit
 
 
+@functools.partial(jax.jit, static_argnames=("cfg", "sp", "pad_id", "placement"))
 def _sample_program(params, tokens_BP, segs_BP, pos_BP, lengths_B, rng, *, cfg: M.ModelConfig,
-                    sp: SamplingParams, pad_id: int):
+                    sp: SamplingParams, pad_id: int, placement: S.Placement | None):
     B, P = tokens_BP.shape
     N = sp.max_new_tokens
     cache = M.init_cache(cfg, B, P + N)
-    cache = jax.tree.map(lambda x, ax: S.constrain(x, ax), cache, M.cache_logical_axes(),
+    cache = jax.tree.map(lambda x, ax: S.constrain(x, ax, placement), cache, M.cache_logical_axes(),
                          is_leaf=lambda x: isinstance(x, tuple))
-    logits, cache = M.extend(params, tokens_BP, cfg, cache, pos_BP, segs_BP)
+    logits, cache = M.extend(params, tokens_BP, cfg, cache, pos_BP, segs_BP, placement=placement)
     greedy = sp.temperature == 0.0
     eos = jnp.asarray(sp.eos_ids or (-1,), jnp.int32)
 
@@ -141,7 +142,7 @@ def _sample_program(params, tokens_BP, segs_BP, pos_BP, lengths_B, rng, *, cfg: 
         stopped = jnp.any(tok_B[:, None] == eos[None, :], axis=1) | _ends_with_stop(out_BN, step, sp.stop_sequences)
         new_done = done_B | stopped
         logits, cache = M.extend(params, tok_B[:, None], cfg, cache, (lengths_B + step)[:, None],
-                                 jnp.where(done_B, 0, 1)[:, None].astype(jnp.int32))
+                                 jnp.where(done_B, 0, 1)[:, None].astype(jnp.int32), placement=placement)
         return step + 1, cache, logits[:, -1], out_BN, lp_BN, new_done, rng
 
     init = (jnp.zeros((), jnp.int32), cache, logits[:, -1], jnp.full((B, N), pad_id, jnp.int32),
@@ -166,19 +167,6 @@ def _first_stop_end(row_N, stop_seqs, N):
         match = jnp.all(windows == jnp.asarray(seq, jnp.int32), axis=1)
         best = jnp.minimum(best, jnp.where(jnp.any(match), jnp.argmax(match) + k, N))
     return best
-
-
-@functools.lru_cache(maxsize=64)
-def _compiled(cfg: M.ModelConfig, sp: SamplingParams, pad_id: int, mesh, rules_items):
-    rules = dict(rules_items) if rules_items is not None else None
-
-    def run(params, tokens, segs, pos, lengths, rng):
-        if mesh is None:
-            return _sample_program(params, tokens, segs, pos, lengths, rng, cfg=cfg, sp=sp, pad_id=pad_id)
-        with S.activation_sharding(mesh, rules):
-            return _sample_program(params, tokens, segs, pos, lengths, rng, cfg=cfg, sp=sp, pad_id=pad_id)
-
-    return jax.jit(run)
 
 
 def generate(params, cfg: M.ModelConfig, prompts: Sequence[Sequence[int]], sp: SamplingParams, *,
@@ -209,10 +197,11 @@ def generate(params, cfg: M.ModelConfig, prompts: Sequence[Sequence[int]], sp: S
         pos = np.concatenate([pos, np.repeat(pos[-1:], extra, 0)])
         lengths = np.concatenate([lengths, np.repeat(lengths[-1:], extra, 0)])
     args = [tokens, segs, pos, lengths]
+    placement = None
     if mesh is not None:
-        rules = rules or S.DEFAULT_RULES
-        args = [jax.device_put(a, S.batch_sharding(mesh, rules, a.ndim)) for a in args]
-    fn = _compiled(cfg, sp, int(pad_id), mesh, tuple(sorted(rules.items())) if rules else None)
-    out, lp, n = jax.device_get(fn(params, *args, rng))
+        placement = S.Placement.of(mesh, rules)
+        args = [jax.device_put(a, S.batch_sharding(mesh, placement.rules, a.ndim)) for a in args]
+    out, lp, n = jax.device_get(_sample_program(params, *args, rng, cfg=cfg, sp=sp, pad_id=int(pad_id),
+                                                placement=placement))
     return SampleOutput(tokens=np.asarray(out)[:B], logprobs=np.asarray(lp)[:B], lengths=np.asarray(n)[:B],
                         prompt_index=np.repeat(np.arange(len(prompts)), sp.n_samples))

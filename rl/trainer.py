@@ -16,21 +16,13 @@ from typing import Any, Callable
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 from midalign_jax import model as M
 from midalign_jax import sampling
-from midalign_jax.metrics_writer import MetricsWriter, Progress
 from midalign_jax.parallel import sharding as S
-from midalign_jax.train.checkpoints import Checkpointer, abstract_like
-from midalign_jax.train.loop import (
-    Preempted,
-    SigtermFlag,
-    all_agree_to_stop,
-    initial_state,
-)
 from midalign_jax.train.optimizer import lr_schedule, make_optimizer
-from midalign_jax.train.step import TrainState
+from midalign_jax.train.scaffold import LoopScaffold
+from midalign_jax.train.step import TrainState, guarded_update, initial_state
 from rl import rollout
 from rl.losses import (
     compute_advantages,
@@ -54,17 +46,17 @@ def loss_config(rl_cfg):
     return loss_preset(rl_cfg.algo, **overrides)
 
 
-def _logits(params, batch, cfg, temperature):
+def _logits(params, batch, cfg, temperature, placement):
     logits = M.forward(params, batch["tokens"], cfg, positions=batch["positions"],
-                       segment_ids=batch["segment_ids"])[:, :-1]
+                       segment_ids=batch["segment_ids"], placement=placement)[:, :-1]
     return logits / temperature
 
 
-def rl_update(state: TrainState, batch: dict, *, cfg: M.ModelConfig, tx, loss_cfg,
-              temperature: float) -> tuple[TrainState, dict]:
+def rl_update(state: TrainState, batch: dict, *, cfg: M.ModelConfig, tx, loss_cfg, temperature: float,
+              placement: S.Placement | None = None) -> tuple[TrainState, dict]:
     """One optimizer step of the policy-gradient loss on a (mini)batch of rollouts. Pure; jitted by the caller."""
     def loss_fn(params):
-        logits = _logits(params, batch, cfg, temperature)
+        logits = _logits(params, batch, cfg, temperature, placement)
         logp = token_logprobs(logits, batch["tokens"][:, 1:])
         loss, metrics = policy_loss(logp, batch["old_logp"], batch["adv"], batch["mask"],
                                     ref_logp_BT=batch.get("ref_logp"), **loss_cfg.policy_loss_kwargs())
@@ -74,17 +66,12 @@ def rl_update(state: TrainState, batch: dict, *, cfg: M.ModelConfig, tx, loss_cf
         return loss, metrics
 
     (loss, metrics), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
-    grad_norm = optax.global_norm(grads)
-    finite = jnp.isfinite(loss) & jnp.isfinite(grad_norm)
-    updates, new_opt = tx.update(grads, state.opt_state, state.params)
-    new_params = optax.apply_updates(state.params, updates)
-    keep = lambda new, old: jax.tree.map(lambda a, b: jnp.where(finite, a, b), new, old)  # noqa: E731
-    metrics = dict(metrics, loss=loss, grad_norm=grad_norm, nonfinite=1.0 - finite.astype(jnp.float32))
-    return TrainState(state.step, keep(new_params, state.params), keep(new_opt, state.opt_state), state.rng), metrics
+    new_state, guard = guarded_update(state, grads, loss, tx)
+    return new_state, dict(metrics, loss=loss, **guard)
 
 
-def ref_logprobs(params, batch, *, cfg, temperature):
-    return token_logprobs(_logits(params, batch, cfg, temperature), batch["tokens"][:, 1:])
+def ref_logprobs(params, batch, *, cfg, temperature, placement=None):
+    return token_logprobs(_logits(params, batch, cfg, temperature, placement), batch["tokens"][:, 1:])
 
 
 class _StepCounter:
@@ -110,24 +97,66 @@ class RLResult:
 EvalHook = Callable[[int, Any], dict[str, tuple[float, float, int]]]
 
 
+def _step_row(ro, step_metrics, *, P: int, G: int, lr: float, t_sample: float, t_learn: float) -> dict:
+    """The scalars of one RL step: reward, KL, entropy, clipping, lengths, and the sampling/learning time split."""
+    first = step_metrics[0]
+    mean = lambda key: float(np.mean([m[key] for m in step_metrics]))  # noqa: E731
+    return {
+        "rl/reward_mean": float(ro.rewards_PG.mean()), "rl/reward_std": float(ro.rewards_PG.std()),
+        "rl/accuracy": float(ro.correct_PG.mean()), "rl/kl": mean("kl"), "rl/entropy": float(first["entropy"]),
+        "rl/clip_fraction": mean("clip_fraction"), "rl/response_length": ro.generated_tokens / (P * G),
+        # Before any update of this step the learner and the sampler share params: they should agree.
+        "rl/logprob_mismatch": float(first["logprob_mismatch"]),
+        "rl/loss": mean("loss"), "rl/grad_norm": mean("grad_norm"), "rl/learning_rate": lr,
+        "rl/tokens_per_sec": ro.generated_tokens / max(t_sample, 1e-9),
+        "rl/time_sampling_s": t_sample, "rl/time_learning_s": t_learn,
+        "rl/sampling_fraction": t_sample / max(t_sample + t_learn, 1e-9),
+        "rl/frac_groups_all_same": float(np.mean(ro.rewards_PG.std(axis=1) == 0)),
+    }
+
+
+class _EvalLog:
+    """Runs the eval hook on the policy and logs each (metric, value, stderr, n) to TensorBoard and a JSONL file."""
+
+    def __init__(self, hook: EvalHook | None, path: Path, writer, start: int):
+        self.hook, self.path, self.writer, self.rows = hook, path, writer, []
+        if jax.process_index() == 0 and path.exists():
+            _drop_rows_after(path, start)  # evals past the restored step ran before a crash; they rerun
+
+    def run(self, step: int, params) -> None:
+        if self.hook is None:
+            return
+        t0 = time.perf_counter()
+        results = self.hook(step, params)
+        scalars = {}
+        for name, (value, stderr, n) in results.items():
+            se = None if stderr is None or np.isnan(stderr) else float(stderr)
+            scalars[f"eval/{name}"] = value
+            if se is not None:
+                scalars[f"eval/{name}_stderr"] = se
+            row = {"step": step, "metric": name, "value": value, "stderr": se, "n": n}
+            self.rows.append(row)
+            if jax.process_index() == 0:
+                with open(self.path, "a", encoding="utf-8") as f:
+                    f.write(json.dumps(row) + "\n")
+        self.writer.scalars(step, scalars)
+        log.info("rl step %d evals (%.1fs): %s", step, time.perf_counter() - t0,
+                 {k: f"{v[0]:.3f}±{v[1]:.3f}" for k, v in results.items()})
+
+
 def train_rl(*, rl_cfg, model_cfg: M.ModelConfig, tokenizer, mesh, rules, stage_dir: Path,
              init_params: Callable[[Any], Any], seed: int = 0, eval_hook: EvalHook | None = None) -> RLResult:
     stage_dir = Path(stage_dir)
     task = task_from_config(rl_cfg)
     train_problems = task.problems("train", int(rl_cfg.train_problems) or None, seed)
     P, G, steps = int(rl_cfg.prompts_per_step), int(rl_cfg.group_size), int(rl_cfg.steps)
+    minibatches, epochs, every = int(rl_cfg.minibatches), int(rl_cfg.epochs_per_batch), int(rl_cfg.eval_every)
     if P > len(train_problems):
         raise ValueError(f"rl.prompts_per_step={P} exceeds the {len(train_problems)} training problems")
-    loss_cfg = loss_config(rl_cfg)
-    temperature = float(rl_cfg.temperature)
-    if temperature <= 0:
-        raise ValueError("rl.temperature must be > 0 (policy gradients need sampled, not greedy, completions)")
-    eos = tokenizer.eos_token_id
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos
-    stop_seqs = tuple(tuple(tokenizer.encode(s, add_special_tokens=False)) for s in [rl_cfg.stop] if s)
-    sp = sampling.SamplingParams(max_new_tokens=int(rl_cfg.max_new_tokens), temperature=temperature,
-                                 top_k=int(rl_cfg.top_k), top_p=float(rl_cfg.top_p), n_samples=G,
-                                 eos_ids=(eos,), stop_sequences=stop_seqs)
+    if (P * G) % minibatches:
+        raise ValueError(f"rl: {P * G} rollouts per step must divide into rl.minibatches={minibatches}")
+    loss_cfg, sp = loss_config(rl_cfg), sampling_params(rl_cfg, tokenizer)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
 
     tx, schedule = make_optimizer(rl_cfg), lr_schedule(rl_cfg)
     p_shard = S.tree_shardings(M.logical_axes(model_cfg), M.param_shapes(model_cfg), mesh, rules)
@@ -137,70 +166,28 @@ def train_rl(*, rl_cfg, model_cfg: M.ModelConfig, tokenizer, mesh, rules, stage_
     state = initial_state(tx, params, p_shard, mesh, seed)
     state_shard = jax.tree.map(lambda x: x.sharding, state)
 
-    counter = _StepCounter()
-    ckpt = Checkpointer(stage_dir / "checkpoints", keep=int(rl_cfg.keep_checkpoints),
-                        milestones=tuple(int(m) for m in str(rl_cfg.milestones).split(",") if m.strip()))
-    writer = MetricsWriter(stage_dir / "tb")
-    restored = ckpt.restore_latest(abstract_like(state), counter)
-    start = 0
-    if restored is not None:
-        start, state = restored
-        log.info("rl: resumed from step %d", start)
-
-    def update_fn(state, batch):
-        with S.activation_sharding(mesh, rules):
-            return rl_update(state, batch, cfg=model_cfg, tx=tx, loss_cfg=loss_cfg, temperature=temperature)
-
-    b_shard = S.batch_sharding(mesh, rules)
-    adv_shard = S.batch_sharding(mesh, rules, 1)
+    placement = S.Placement.of(mesh, rules)
+    update_fn = functools.partial(rl_update, cfg=model_cfg, tx=tx, loss_cfg=loss_cfg, temperature=sp.temperature,
+                                  placement=placement)
+    b_shard, adv_shard = S.batch_sharding(mesh, rules), S.batch_sharding(mesh, rules, 1)
     jupdate = jax.jit(update_fn, in_shardings=(state_shard, None), out_shardings=(state_shard, replicated),
                       donate_argnums=0)
-    jref = jax.jit(functools.partial(ref_logprobs, cfg=model_cfg, temperature=temperature))
-    minibatches, epochs = int(rl_cfg.minibatches), int(rl_cfg.epochs_per_batch)
-    if (P * G) % minibatches:
-        raise ValueError(f"rl: {P * G} rollouts per step must divide into rl.minibatches={minibatches}")
-
+    jref = jax.jit(functools.partial(ref_logprobs, cfg=model_cfg, temperature=sp.temperature, placement=placement))
     history: list[dict] = []
-    evals: list[dict] = []
-    eval_log = stage_dir / "eval_log.jsonl"
-    progress = Progress("rl", steps, start)
-
-    def run_evals(step):
-        if eval_hook is None:
-            return
-        t0 = time.perf_counter()
-        results = eval_hook(step, state.params)
-        scalars = {}
-        for name, (value, stderr, n) in results.items():
-            se = None if stderr is None or np.isnan(stderr) else float(stderr)
-            scalars[f"eval/{name}"] = value
-            if se is not None:
-                scalars[f"eval/{name}_stderr"] = se
-            row = {"step": step, "metric": name, "value": value, "stderr": se, "n": n}
-            evals.append(row)
-            if jax.process_index() == 0:
-                with open(eval_log, "a", encoding="utf-8") as f:
-                    f.write(json.dumps(row) + "\n")
-        writer.scalars(step, scalars)
-        log.info("rl step %d evals (%.1fs): %s", step, time.perf_counter() - t0,
-                 {k: f"{v[0]:.3f}±{v[1]:.3f}" for k, v in results.items()})
-
-    if jax.process_index() == 0 and eval_log.exists():
-        _drop_rows_after(eval_log, start)  # evals past the restored step ran before a crash; they rerun below
-    sigterm = SigtermFlag().__enter__()  # left in the finally below
-    try:
+    counter = _StepCounter()
+    with LoopScaffold(stage_dir, "rl", steps, rl_cfg, iterator=counter) as loop:
+        start, state = loop.restore(state)
+        evals = _EvalLog(eval_hook, stage_dir / "eval_log.jsonl", loop.writer, start)
         if start == 0:
-            run_evals(0)
+            evals.run(0, state.params)
         for step in range(start, steps):
             counter.step = step + 1
             pick = np.random.default_rng((seed, 7, step)).choice(len(train_problems), P, replace=False)
-            problems = [train_problems[i] for i in pick]
             t0 = time.perf_counter()
-            ro = rollout.collect(state.params, model_cfg, tokenizer, task, problems, sp,
+            ro = rollout.collect(state.params, model_cfg, tokenizer, task, [train_problems[i] for i in pick], sp,
                                  rng=jax.random.fold_in(jax.random.key(seed + 1), step), pad_id=pad_id,
                                  mesh=mesh, rules=rules, stop=rl_cfg.stop)
-            t_sample = time.perf_counter() - t0
-            t0 = time.perf_counter()
+            t_sample, t0 = time.perf_counter() - t0, time.perf_counter()
             adv = np.asarray(compute_advantages(jnp.asarray(ro.rewards_PG), loss_cfg.advantage, loss_cfg.eps))
             batch = dict(ro.batch, adv=adv.reshape(-1).astype(np.float32))
             if ref_params is not None:
@@ -215,49 +202,34 @@ def train_rl(*, rl_cfg, model_cfg: M.ModelConfig, tokenizer, mesh, rules, stage_
                     state, metrics = jupdate(state, mb_batch)
                     step_metrics.append(metrics)
             step_metrics = jax.device_get(step_metrics)
-            t_learn = time.perf_counter() - t0
             state = state._replace(step=jax.device_put(jnp.asarray(step + 1, jnp.int32), replicated))
-            first = step_metrics[0]
-            if any(m["nonfinite"] > 0 for m in step_metrics):
-                raise FloatingPointError(f"rl: non-finite loss or gradient at step {step + 1}; the update was not "
-                                         f"applied; last good checkpoint in {ckpt.directory}")
-            row = {
-                "rl/reward_mean": float(ro.rewards_PG.mean()), "rl/reward_std": float(ro.rewards_PG.std()),
-                "rl/accuracy": float(ro.correct_PG.mean()), "rl/kl": float(np.mean([m["kl"] for m in step_metrics])),
-                "rl/entropy": float(first["entropy"]),
-                "rl/clip_fraction": float(np.mean([m["clip_fraction"] for m in step_metrics])),
-                "rl/response_length": ro.generated_tokens / (P * G),
-                # Before any update of this step the learner and the sampler share params: they should agree.
-                "rl/logprob_mismatch": float(first["logprob_mismatch"]),
-                "rl/loss": float(np.mean([m["loss"] for m in step_metrics])),
-                "rl/grad_norm": float(np.mean([m["grad_norm"] for m in step_metrics])),
-                "rl/learning_rate": float(schedule(step * epochs * minibatches)),
-                "rl/tokens_per_sec": ro.generated_tokens / max(t_sample, 1e-9),
-                "rl/time_sampling_s": t_sample, "rl/time_learning_s": t_learn,
-                "rl/sampling_fraction": t_sample / max(t_sample + t_learn, 1e-9),
-                "rl/frac_groups_all_same": float(np.mean(ro.rewards_PG.std(axis=1) == 0)),
-            }
+            for m in step_metrics:
+                loop.check_finite(step + 1, m)
+            row = _step_row(ro, step_metrics, P=P, G=G, lr=float(schedule(step * epochs * minibatches)),
+                            t_sample=t_sample, t_learn=time.perf_counter() - t0)
             if row["rl/logprob_mismatch"] > float(rl_cfg.mismatch_warn):
                 log.warning("rl step %d: sampler/learner log-prob mismatch %.4f exceeds %.4f", step + 1,
                             row["rl/logprob_mismatch"], float(rl_cfg.mismatch_warn))
             history.append(row)
-            writer.scalars(step + 1, row)
+            loop.writer.scalars(step + 1, row)
             if (step + 1) % int(rl_cfg.log_every) == 0 or step + 1 == steps:
-                progress.report(step + 1, row["rl/reward_mean"], row["rl/tokens_per_sec"])
-            every = int(rl_cfg.eval_every)
+                loop.progress.report(step + 1, row["rl/reward_mean"], row["rl/tokens_per_sec"])
             if step + 1 == steps or (every > 0 and (step + 1) % every == 0):
-                run_evals(step + 1)
-            if all_agree_to_stop(sigterm.raised):
-                ckpt.save(step + 1, state, counter, force=True)
-                log.warning("rl: checkpoint at step %d written after SIGTERM; exiting", step + 1)
-                raise Preempted()
-            if (step + 1) % int(rl_cfg.checkpoint_every) == 0 or step + 1 == steps:
-                ckpt.save(step + 1, state, counter, force=step + 1 == steps)
-    finally:
-        sigterm.__exit__()
-        ckpt.close()
-        writer.close()
-    return RLResult(params=state.params, history=history, evals=evals)
+                evals.run(step + 1, state.params)
+            loop.after_step(step + 1, state)
+        loop.finish(state)
+    return RLResult(params=state.params, history=history, evals=evals.rows)
+
+
+def sampling_params(rl_cfg, tokenizer) -> sampling.SamplingParams:
+    """Sampled completions that end at EOS or at `rl.stop` (the answer line)."""
+    temperature = float(rl_cfg.temperature)
+    if temperature <= 0:
+        raise ValueError("rl.temperature must be > 0 (policy gradients need sampled, not greedy, completions)")
+    stop_seqs = tuple(tuple(tokenizer.encode(s, add_special_tokens=False)) for s in [rl_cfg.stop] if s)
+    return sampling.SamplingParams(max_new_tokens=int(rl_cfg.max_new_tokens), temperature=temperature,
+                                   top_k=int(rl_cfg.top_k), top_p=float(rl_cfg.top_p), n_samples=int(rl_cfg.group_size),
+                                   eos_ids=(tokenizer.eos_token_id,), stop_sequences=stop_seqs)
 
 
 def _drop_rows_after(path: Path, step: int) -> None:

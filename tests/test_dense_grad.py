@@ -216,8 +216,8 @@ FAMILIES = {
 }
 
 
-def _model_loss(params, tokens, segs, pos, cfg):
-    logits = M.forward(params, tokens, cfg, positions=pos, segment_ids=segs)
+def _model_loss(params, tokens, segs, pos, cfg, placement=None):
+    logits = M.forward(params, tokens, cfg, positions=pos, segment_ids=segs, placement=placement)
     return jnp.mean(jax.nn.logsumexp(logits, axis=-1) - logits[..., 0])
 
 
@@ -260,8 +260,7 @@ def test_sharded_model_gradients_equal_single_device_reference():
 
     @jax.jit
     def grads(p, tokens, segs, pos):
-        with S.activation_sharding(mesh, rules):
-            return jax.grad(_model_loss)(p, tokens, segs, pos, fast)
+        return jax.grad(_model_loss)(p, tokens, segs, pos, fast, S.Placement.of(mesh, rules))
 
     got_g = grads(S.place(params, p_shard), *(jax.device_put(x, b_shard) for x in batch))
     jax.tree.map(lambda g, r: np.testing.assert_allclose(np.asarray(g), r, rtol=1e-4, atol=1e-6), got_g, ref_g)

@@ -379,8 +379,8 @@ def test_head_greedy_flag_is_the_first_argmax_when_logits_tie():
     expected_greedy = logits.argmax(-1) == targets_P
     assert list(expected_greedy[:3]) == [True, False, False] and expected_greedy[3]
     for chunk in (6, 2):
-        head = prefix_scoring.head_program(cfg, None, None, chunk)
-        lp, greedy = jax.device_get(head(params, h_PD, np.arange(6, dtype=np.int32), targets_P))
+        lp, greedy = jax.device_get(prefix_scoring.head_scores(params, h_PD, np.arange(6, dtype=np.int32), targets_P,
+                                                               cfg=cfg, placement=None, chunk=chunk))
         np.testing.assert_allclose(lp, expected_lp, atol=1e-5)
         assert list(greedy) == list(expected_greedy)
 

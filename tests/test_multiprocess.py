@@ -229,7 +229,8 @@ def test_tpu_pod_dry_run_runs_main_on_every_worker():
     assert "pip install" in _option(lines[2], "--command") and ".[tpu]" in _option(lines[2], "--command")
     remote = shlex.split(_option(lines[3], "--command"))
     assert remote[:4] == ["cd", "midalign-jax", "&&", "python3"]
-    assert remote[4:] == ["main.py", "--config=configs/baseline.py", "--workdir=/mnt/gcs/run1", *extra]
+    assert remote[4:] == ["main.py", "--config=configs/baseline.py", "--workdir=/mnt/gcs/run1", "--host_malloc=system",
+                          *extra]
 
 
 def test_tpu_pod_script_checks_its_arguments():
@@ -265,7 +266,7 @@ def test_slurm_dry_run_gives_each_task_its_process_id(tmp_path):
                               env={**os.environ, "SLURM_PROCID": str(task_id)})
         assert task.returncode == 0, task.stderr
         assert json.loads(task.stdout) == [
-            "main.py", "--config=configs/baseline.py", "--workdir=/shared/run1",
+            "main.py", "--config=configs/baseline.py", "--workdir=/shared/run1", "--host_malloc=system",
             "--config.distributed.initialize=yes", "--config.distributed.coordinator_address=gpu-017:9999",
             "--config.distributed.num_processes=3", f"--config.distributed.process_id={task_id}", *extra]
 

@@ -119,7 +119,7 @@ def test_sigterm_saves_a_checkpoint_and_resume_matches(tmp_path, monkeypatch):
     import os
     import signal
 
-    from midalign_jax.train.loop import Preempted
+    from midalign_jax.train.scaffold import Preempted
     hook = lambda step, params: {"probe": (float(step), 0.0, 1)}  # noqa: E731
     cfg = rl_cfg(eval_every=1, checkpoint_every=100)
     ref = run(tmp_path / "ref", cfg, devices=jax.devices()[:1], hook=hook)

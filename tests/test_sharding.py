@@ -35,8 +35,7 @@ def test_sharded_forward_matches_single_device(shape):
 
     @jax.jit
     def fwd(p, t, pos, seg):
-        with S.activation_sharding(mesh, rules):
-            return M.forward(p, t, CFG, positions=pos, segment_ids=seg)
+        return M.forward(p, t, CFG, positions=pos, segment_ids=seg, placement=S.Placement.of(mesh, rules))
 
     out = fwd(sharded, *(jax.device_put(x, b_shard) for x in (tokens, pos, segs)))
     np.testing.assert_allclose(np.asarray(out), np.asarray(ref), atol=1e-5, rtol=0)

@@ -9,7 +9,9 @@ import pytest
 from midalign_jax import model as M
 from midalign_jax.parallel import sharding as S
 from midalign_jax.train import loop
+from midalign_jax.train.checkpoints import Checkpointer, abstract_like
 from midalign_jax.train.optimizer import make_optimizer
+from midalign_jax.train.scaffold import NonFiniteLossError, Preempted
 from midalign_jax.train.step import TrainState, train_step
 from tests.train_fixtures import TINY, mesh_cfg, stage_data, t_cfg
 
@@ -70,7 +72,7 @@ def test_kill_and_resume_equals_uninterrupted_bitwise(tmp_path):
     ref = run(tmp_path / "ref", devices=jax.devices()[:1])
     with pytest.raises(KeyboardInterrupt):
         run(tmp_path / "cut", data=stage_data(fail_at=4), devices=jax.devices()[:1])
-    assert loop.Checkpointer(tmp_path / "cut" / "checkpoints").all_steps() == [3]
+    assert Checkpointer(tmp_path / "cut" / "checkpoints").all_steps() == [3]
     resumed = run(tmp_path / "cut", devices=jax.devices()[:1])
     assert resumed.losses == ref.losses[3:]
     for a, b in zip(leaves(resumed.params), leaves(ref.params)):
@@ -89,7 +91,7 @@ def test_restore_on_a_different_mesh(tmp_path):
 
 def test_corrupt_latest_checkpoint_falls_back_to_previous(tmp_path):
     run(tmp_path, devices=jax.devices()[:1])
-    ck = loop.Checkpointer(tmp_path / "checkpoints")
+    ck = Checkpointer(tmp_path / "checkpoints")
     assert ck.all_steps() == [3, 6]
     for f in (tmp_path / "checkpoints" / "6" / "state").rglob("*"):
         if f.is_file() and f.stat().st_size > 0:
@@ -98,15 +100,15 @@ def test_corrupt_latest_checkpoint_falls_back_to_previous(tmp_path):
     tx = make_optimizer(t_cfg())
     state = TrainState(jnp.zeros((), jnp.int32), params, tx.init(params), jax.random.key_data(jax.random.key(0)))
     fallbacks = []
-    step, restored = ck.restore_latest(loop.abstract_like(state), on_fallback=lambda s, e: fallbacks.append(s))
+    step, restored = ck.restore_latest(abstract_like(state), on_fallback=lambda s, e: fallbacks.append(s))
     assert step == 3 and fallbacks == [6] and int(restored.step) == 3
 
 
 def test_sigterm_saves_a_checkpoint_and_exits(tmp_path):
-    with pytest.raises(loop.Preempted) as exc:
+    with pytest.raises(Preempted) as exc:
         run(tmp_path, t_cfg(steps=6, checkpoint_every=100), data=stage_data(sigterm_at=1), devices=jax.devices()[:1])
     assert exc.value.code == 143
-    assert loop.Checkpointer(tmp_path / "checkpoints").all_steps() == [2]
+    assert Checkpointer(tmp_path / "checkpoints").all_steps() == [2]
 
 
 def test_nonfinite_loss_stops_with_the_step_or_skips(tmp_path):
@@ -115,7 +117,7 @@ def test_nonfinite_loss_stops_with_the_step_or_skips(tmp_path):
         p["embed"] = p["embed"].at[:, 0].set(jnp.nan)
         return S.place(p, shardings)
 
-    with pytest.raises(loop.NonFiniteLossError, match="step 1"):
+    with pytest.raises(NonFiniteLossError, match="step 1"):
         run(tmp_path / "stop", init=poisoned, devices=jax.devices()[:1])
     res = run(tmp_path / "skip", t_cfg(on_nonfinite="skip"), init=poisoned, devices=jax.devices()[:1])
     assert len(res.losses) == 6 and all(np.isnan(res.losses))

@@ -67,7 +67,7 @@ fi
 # SLURM_PROCID differs per task, so it is expanded inside each task, not here.
 printf -v EXTRA_Q ' %q' "${EXTRA[@]}"
 [[ ${#EXTRA[@]} -gt 0 ]] || EXTRA_Q=''
-TASK_CMD="exec $(printf '%q' "$PYTHON") main.py --config=$(printf '%q' "$CONFIG") --workdir=$(printf '%q' "$WORKDIR")"
+TASK_CMD="exec $(printf '%q' "$PYTHON") main.py --config=$(printf '%q' "$CONFIG") --workdir=$(printf '%q' "$WORKDIR") --host_malloc=system"
 TASK_CMD+=" --config.distributed.initialize=yes"
 TASK_CMD+=" --config.distributed.coordinator_address=$HEAD_NODE:$COORD_PORT"
 TASK_CMD+=" --config.distributed.num_processes=$NUM_PROCESSES"

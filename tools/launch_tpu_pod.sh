@@ -94,7 +94,7 @@ if [[ "$INSTALL" == 1 ]]; then
     --command="cd $(quote "$REMOTE_DIR") && $PYTHON -m pip install -q -e \".[tpu]\""
 fi
 
-TRAIN=$(quote_all "$PYTHON" main.py --config="$CONFIG" --workdir="$WORKDIR" "${EXTRA[@]}")
+TRAIN=$(quote_all "$PYTHON" main.py --config="$CONFIG" --workdir="$WORKDIR" --host_malloc=system "${EXTRA[@]}")
 if [[ "$DETACH" == 1 ]]; then
   TRAIN="nohup $TRAIN > train.log 2>&1 < /dev/null &"
 fi

@@ -19,7 +19,7 @@ import midalign_jax.model.dense as dense
 import midalign_jax.model.rope as rope
 from midalign_jax.model.config import ModelConfig
 from midalign_jax.model.params import Params
-from midalign_jax.parallel.sharding import constrain
+from midalign_jax.parallel.sharding import Placement, constrain
 
 # ----------------------------------------------------------------------------------------------------- layers
 
@@ -46,7 +46,7 @@ def _proj(spec: str, x, w, cfg: ModelConfig, **kw):
     return dense.project(spec, x, w, grad=cfg.dense_grad, **kw)
 
 
-def _mlp(x_BTD, p, cfg: ModelConfig):
+def _mlp(x_BTD, p, cfg: ModelConfig, pl: Placement | None):
     if cfg.mlp == "swiglu":
         gate_BTF, up_BTF = dense.project_shared(("btd,df->btf",) * 2, x_BTD, (p["gate"], p["up"]),
                                                 grad=cfg.dense_grad)
@@ -58,21 +58,21 @@ def _mlp(x_BTD, p, cfg: ModelConfig):
         if cfg.mlp_bias:
             up_BTF = up_BTF + p["up_bias"]
         h_BTF = _activation(up_BTF, cfg)
-    h_BTF = constrain(h_BTF, ("batch", "seq", "mlp"))
+    h_BTF = constrain(h_BTF, ("batch", "seq", "mlp"), pl)
     out_BTD = _proj("btf,fd->btd", h_BTF, p["down"], cfg)
     if cfg.mlp_bias:
         out_BTD = out_BTD + p["down_bias"]
     return out_BTD
 
 
-def _qkv(x_BTD, p, positions_BT, cfg: ModelConfig):
+def _qkv(x_BTD, p, positions_BT, cfg: ModelConfig, pl: Placement | None):
     q, k, v = dense.project_shared(("btd,dnh->btnh", "btd,dkh->btkh", "btd,dkh->btkh"), x_BTD,
                                    (p["q"], p["k"], p["v"]), grad=cfg.dense_grad)
     if cfg.qkv_bias:
         q, k, v = q + p["q_bias"], k + p["k_bias"], v + p["v_bias"]
-    q = constrain(rope.apply_rotary(q, positions_BT, cfg), ("batch", "seq", "heads", "head_dim"))
-    k = constrain(rope.apply_rotary(k, positions_BT, cfg), ("batch", "seq", "kv_heads", "head_dim"))
-    v = constrain(v, ("batch", "seq", "kv_heads", "head_dim"))
+    q = constrain(rope.apply_rotary(q, positions_BT, cfg), ("batch", "seq", "heads", "head_dim"), pl)
+    k = constrain(rope.apply_rotary(k, positions_BT, cfg), ("batch", "seq", "kv_heads", "head_dim"), pl)
+    v = constrain(v, ("batch", "seq", "kv_heads", "head_dim"), pl)
     return q, k, v
 
 
@@ -81,15 +81,15 @@ def _attn_out(ctx_BTNH, p, cfg: ModelConfig):
     return out + p["o_bias"] if cfg.out_bias else out
 
 
-def _residual(x_BTD, attn_fn, p, cfg: ModelConfig):
+def _residual(x_BTD, attn_fn, p, cfg: ModelConfig, pl: Placement | None):
     """Sequential (x + attn, then + mlp) or GPT-NeoX parallel (x + attn(ln1 x) + mlp(ln2 x)) residual."""
     attn_out, extra = attn_fn(_norm(x_BTD, p["attn_norm"], cfg))
     if cfg.parallel_residual:
-        x_BTD = x_BTD + attn_out + _mlp(_norm(x_BTD, p["mlp_norm"], cfg), p["mlp"], cfg)
+        x_BTD = x_BTD + attn_out + _mlp(_norm(x_BTD, p["mlp_norm"], cfg), p["mlp"], cfg, pl)
     else:
         x_BTD = x_BTD + attn_out
-        x_BTD = x_BTD + _mlp(_norm(x_BTD, p["mlp_norm"], cfg), p["mlp"], cfg)
-    return constrain(x_BTD, ("batch", "seq", "act_embed")), extra
+        x_BTD = x_BTD + _mlp(_norm(x_BTD, p["mlp_norm"], cfg), p["mlp"], cfg, pl)
+    return constrain(x_BTD, ("batch", "seq", "act_embed"), pl), extra
 
 
 def _remat(fn, cfg: ModelConfig):
@@ -117,29 +117,32 @@ def _cast(params: Params, cfg: ModelConfig) -> Params:
     return jax.tree.map(lambda x: x.astype(dtype) if jnp.issubdtype(x.dtype, jnp.floating) else x, params)
 
 
-def _embed(params, tokens_BT, cfg: ModelConfig):
+def _embed(params, tokens_BT, pl: Placement | None):
     x = jnp.take(params["embed"], tokens_BT, axis=0)
-    return constrain(x, ("batch", "seq", "act_embed"))
+    return constrain(x, ("batch", "seq", "act_embed"), pl)
 
 
-def _logits(params, x_BTD, cfg: ModelConfig):
+def _logits(params, x_BTD, cfg: ModelConfig, pl: Placement | None):
     x = _norm(x_BTD, params["final_norm"], cfg)
     if cfg.tie_embeddings:
         logits = _proj("btd,vd->btv", x, params["embed"], cfg, preferred_element_type=jnp.float32)
     else:
         logits = _proj("btd,dv->btv", x, params["lm_head"], cfg, preferred_element_type=jnp.float32)
-    return constrain(logits.astype(jnp.float32), ("batch", "seq", "vocab"))
+    return constrain(logits.astype(jnp.float32), ("batch", "seq", "vocab"), pl)
 
 
 # ---------------------------------------------------------------------------------------------------- forward
 
 def forward(params: Params, tokens: jax.Array, cfg: ModelConfig, positions: jax.Array | None = None,
-            segment_ids: jax.Array | None = None) -> jax.Array:
+            segment_ids: jax.Array | None = None, *, placement: Placement | None = None) -> jax.Array:
     """Logits [batch, seq, vocab] in float32.
 
     positions: [B, T] int (default 0..T-1); they drive the rotary angles, so packed documents restart at 0.
     segment_ids: [B, T] int (default all 1); attention stays within a segment, 0 marks padding.
+    placement: the mesh and rules that activations are constrained to (see `Placement`); None leaves placement
+    to XLA, from the inputs' shardings.
     """
+    pl = placement
     tokens_BT = jnp.asarray(tokens)
     B, T = tokens_BT.shape
     index_BT = jnp.broadcast_to(jnp.arange(T, dtype=jnp.int32), (B, T))
@@ -150,14 +153,14 @@ def forward(params: Params, tokens: jax.Array, cfg: ModelConfig, positions: jax.
 
     def layer(x_BTD, p):
         def attn_fn(h_BTD):
-            q, k, v = _qkv(h_BTD, p["attn"], positions_BT, cfg)
+            q, k, v = _qkv(h_BTD, p["attn"], positions_BT, cfg, pl)
             ctx = attention.attend(q, k, v, mask, kernel=cfg.attention_kernel, segment_ids=segment_BT)
             return _attn_out(ctx, p["attn"], cfg), None
-        return _residual(x_BTD, attn_fn, p, cfg)[0], None
+        return _residual(x_BTD, attn_fn, p, cfg, pl)[0], None
 
-    x_BTD, _ = jax.lax.scan(_remat(layer, cfg), _embed(params, tokens_BT, cfg), params["layers"],
+    x_BTD, _ = jax.lax.scan(_remat(layer, cfg), _embed(params, tokens_BT, pl), params["layers"],
                             unroll=_scan_unroll(cfg))
-    return _logits(params, x_BTD, cfg)
+    return _logits(params, x_BTD, cfg, pl)
 
 
 # --------------------------------------------------------------------------------------------------- KV cache
@@ -180,9 +183,10 @@ def cache_logical_axes() -> dict:
 
 
 def extend(params: Params, tokens: jax.Array, cfg: ModelConfig, cache: dict, positions: jax.Array,
-           segment_ids: jax.Array | None = None) -> tuple[jax.Array, dict]:
+           segment_ids: jax.Array | None = None, *, placement: Placement | None = None) -> tuple[jax.Array, dict]:
     """Appends T tokens to the cache and returns their logits [B, T, V]. Prefill is `extend` on an empty cache
     with the whole prompt; a decode step is `extend` with T=1. Same layer code as `forward`, so same logits."""
+    pl = placement
     tokens_BT = jnp.asarray(tokens)
     B, T = tokens_BT.shape
     S = cache["k"].shape[3]
@@ -200,7 +204,7 @@ def extend(params: Params, tokens: jax.Array, cfg: ModelConfig, cache: dict, pos
         p, i = xs
 
         def attn_fn(h_BTD):
-            q, k, v = _qkv(h_BTD, p["attn"], positions_BT, cfg)
+            q, k, v = _qkv(h_BTD, p["attn"], positions_BT, cfg, pl)
             # Write only the new slots of layer i; the full cache stays in the loop carry so XLA updates it in
             # place instead of copying every layer's cache on every decode step.
             k_new = k.astype(k_all.dtype).transpose(0, 2, 1, 3)[None]   # [1, B, K, T, H]: only the new slots
@@ -210,11 +214,11 @@ def extend(params: Params, tokens: jax.Array, cfg: ModelConfig, cache: dict, pos
             ctx = attention.attend_cached(q, k_all_[i].astype(q.dtype), v_all_[i].astype(q.dtype), mask)
             return _attn_out(ctx, p["attn"], cfg), (k_all_, v_all_)
 
-        x_BTD, (k_all, v_all) = _residual(x_BTD, attn_fn, p, cfg)
+        x_BTD, (k_all, v_all) = _residual(x_BTD, attn_fn, p, cfg, pl)
         return (x_BTD, k_all, v_all), None
 
     layer_ids = jnp.arange(cfg.n_layers, dtype=jnp.int32)
     (x_BTD, k_all, v_all), _ = jax.lax.scan(
-        layer, (_embed(params, tokens_BT, cfg), cache["k"], cache["v"]), (params["layers"], layer_ids))
+        layer, (_embed(params, tokens_BT, pl), cache["k"], cache["v"]), (params["layers"], layer_ids))
     new_cache = {"k": k_all, "v": v_all, "segment_ids": cache_seg_BS, "index": start + T}
-    return _logits(params, x_BTD, cfg), new_cache
+    return _logits(params, x_BTD, cfg, pl), new_cache

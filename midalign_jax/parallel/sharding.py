@@ -6,8 +6,7 @@ placement: the train step and the sampler are jitted with the shardings computed
 """
 from __future__ import annotations
 
-import contextlib
-import contextvars
+import dataclasses
 import logging
 import math
 from typing import Any, Mapping, Sequence
@@ -119,25 +118,26 @@ def batch_sharding(mesh: Mesh, rules: Rules, ndim: int = 2) -> NamedSharding:
     return NamedSharding(mesh, logical_to_spec(("batch",) + (None,) * (ndim - 1), rules, mesh))
 
 
-# The active (mesh, rules) for activation constraints inside jitted model code. A contextvar rather than an
-# argument keeps `forward(params, tokens, cfg)` free of placement details.
-_ACTIVE: contextvars.ContextVar[tuple[Mesh, Rules] | None] = contextvars.ContextVar("midalign_sharding", default=None)
+@dataclasses.dataclass(frozen=True)
+class Placement:
+    """A mesh and its rules: where activations inside jitted model code are constrained to live. Passed explicitly
+    to `forward` / `extend` (and frozen and hashable, so it can be a static argument of a jitted function); None
+    there means no activation constraints, XLA propagating placement from the inputs alone."""
+    mesh: Mesh
+    rules_items: tuple[tuple[str, tuple[str, ...]], ...]
+
+    @classmethod
+    def of(cls, mesh: Mesh, rules: Rules | None = None) -> Placement:
+        return cls(mesh, tuple(sorted(dict(DEFAULT_RULES if rules is None else rules).items())))
+
+    @property
+    def rules(self) -> dict[str, tuple[str, ...]]:
+        return dict(self.rules_items)
 
 
-@contextlib.contextmanager
-def activation_sharding(mesh: Mesh, rules: Rules):
-    token = _ACTIVE.set((mesh, rules))
-    try:
-        yield
-    finally:
-        _ACTIVE.reset(token)
-
-
-def constrain(x: jax.Array, logical: Sequence[str | None]) -> jax.Array:
-    """Sharding constraint from logical names; a no-op outside `activation_sharding` (single device)."""
-    active = _ACTIVE.get()
-    if active is None:
+def constrain(x: jax.Array, logical: Sequence[str | None], placement: Placement | None) -> jax.Array:
+    """Sharding constraint from logical names under `placement`; x unchanged when placement is None."""
+    if placement is None:
         return x
-    mesh, rules = active
-    spec = logical_to_spec(logical, rules, mesh, x.shape)
-    return jax.lax.with_sharding_constraint(x, NamedSharding(mesh, spec))
+    spec = logical_to_spec(logical, placement.rules, placement.mesh, x.shape)
+    return jax.lax.with_sharding_constraint(x, NamedSharding(placement.mesh, spec))

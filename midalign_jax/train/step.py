@@ -1,13 +1,14 @@
 """The pure train step: next-token cross-entropy on packed rows, micro-batch accumulation, guarded update."""
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import optax
 
 from midalign_jax import model as M
+from midalign_jax.parallel.sharding import Placement
 
 
 class TrainState(NamedTuple):
@@ -15,6 +16,21 @@ class TrainState(NamedTuple):
     params: Any
     opt_state: Any
     rng: jax.Array         # uint32[2] raw key data, so it checkpoints as a plain array
+
+
+def initial_state(tx, params, p_shard, mesh, seed: int,
+                  init_opt_state: Callable[[Any, Any, Any], Any] | None = None) -> TrainState:
+    """Step 0 on the mesh: optimizer moments take their parameter's sharding; counters, step and RNG are
+    replicated. `init_opt_state(tx, params, fresh)` may replace the fresh optimizer state (restore_optimizer)."""
+    replicated = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec())
+    opt_shard = optax.tree_map_params(tx, lambda _, s: s, jax.eval_shape(tx.init, params), p_shard,
+                                      transform_non_params=lambda _: replicated)
+    opt_state = jax.jit(tx.init, out_shardings=opt_shard)(params)
+    if init_opt_state is not None:
+        opt_state = init_opt_state(tx, params, opt_state)
+    key = jax.random.key_data(jax.random.key(seed))
+    return TrainState(jax.device_put(jnp.zeros((), jnp.int32), replicated), params, opt_state,
+                      jax.device_put(key, replicated))
 
 
 def next_token_targets(batch: dict) -> tuple[jax.Array, jax.Array]:
@@ -34,9 +50,10 @@ def next_token_targets(batch: dict) -> tuple[jax.Array, jax.Array]:
     return targets, weights.astype(jnp.float32)
 
 
-def token_losses(params, batch: dict, cfg: M.ModelConfig, z_loss: float = 0.0):
+def token_losses(params, batch: dict, cfg: M.ModelConfig, z_loss: float = 0.0, placement: Placement | None = None):
     """Per-token cross-entropy (+ z-loss) [B, T] and the per-token weights."""
-    logits = M.forward(params, batch["tokens"], cfg, positions=batch["positions"], segment_ids=batch["segment_ids"])
+    logits = M.forward(params, batch["tokens"], cfg, positions=batch["positions"], segment_ids=batch["segment_ids"],
+                       placement=placement)
     targets, weights = next_token_targets(batch)
     log_z = jax.nn.logsumexp(logits, axis=-1)
     target_logit = jnp.take_along_axis(logits, targets[..., None], axis=-1)[..., 0]
@@ -45,14 +62,26 @@ def token_losses(params, batch: dict, cfg: M.ModelConfig, z_loss: float = 0.0):
     return loss, nll, weights
 
 
-def _micro_sums(params, batch, cfg, z_loss):
-    loss, nll, w = token_losses(params, batch, cfg, z_loss)
+def _micro_sums(params, batch, cfg, z_loss, placement):
+    loss, nll, w = token_losses(params, batch, cfg, z_loss, placement)
     return jnp.sum(loss * w), (jnp.sum(nll * w), jnp.sum(w))
+
+
+def guarded_update(state: TrainState, grads, loss, tx: optax.GradientTransformation) -> tuple[TrainState, dict]:
+    """Applies the optimizer update unless the loss or the gradient norm is non-finite, in which case params and
+    optimizer state stay as they were; the metrics say which (`nonfinite` 1) and the host decides what to do."""
+    grad_norm = optax.global_norm(grads)
+    finite = jnp.isfinite(loss) & jnp.isfinite(grad_norm)
+    updates, new_opt = tx.update(grads, state.opt_state, state.params)
+    new_params = optax.apply_updates(state.params, updates)
+    keep = lambda new, old: jax.tree.map(lambda a, b: jnp.where(finite, a, b), new, old)  # noqa: E731
+    return (state._replace(params=keep(new_params, state.params), opt_state=keep(new_opt, state.opt_state)),
+            {"grad_norm": grad_norm, "nonfinite": 1.0 - finite.astype(jnp.float32)})
 
 
 def train_step(state: TrainState, batch: dict, rng: jax.Array, *, cfg: M.ModelConfig,
                tx: optax.GradientTransformation, grad_accum: int = 1, z_loss: float = 0.0,
-               schedule=None) -> tuple[TrainState, dict]:
+               schedule=None, placement: Placement | None = None) -> tuple[TrainState, dict]:
     """One optimizer step over the global batch, split into `grad_accum` micro-batches.
 
     Gradients are sums over tokens divided by the total token count, so k micro-batches give exactly the update
@@ -62,13 +91,13 @@ def train_step(state: TrainState, batch: dict, rng: jax.Array, *, cfg: M.ModelCo
     del rng  # no dropout; kept in the signature so stochastic regularisers slot in without changing callers
     grad_fn = jax.grad(_micro_sums, has_aux=True)
     if grad_accum == 1:
-        grads, (nll_sum, n_tok) = grad_fn(state.params, batch, cfg, z_loss)
+        grads, (nll_sum, n_tok) = grad_fn(state.params, batch, cfg, z_loss, placement)
     else:
         micro = jax.tree.map(lambda x: x.reshape((grad_accum, x.shape[0] // grad_accum) + x.shape[1:]), batch)
 
         def body(carry, mb):
             g_acc, nll_acc, n_acc = carry
-            g, (nll, n) = grad_fn(state.params, mb, cfg, z_loss)
+            g, (nll, n) = grad_fn(state.params, mb, cfg, z_loss, placement)
             return (jax.tree.map(jnp.add, g_acc, g), nll_acc + nll, n_acc + n), None
 
         zeros = jax.tree.map(jnp.zeros_like, state.params)
@@ -76,23 +105,16 @@ def train_step(state: TrainState, batch: dict, rng: jax.Array, *, cfg: M.ModelCo
     denom = jnp.maximum(n_tok, 1.0)
     grads = jax.tree.map(lambda g: g / denom, grads)
     loss = nll_sum / denom
-    grad_norm = optax.global_norm(grads)
-    finite = jnp.isfinite(loss) & jnp.isfinite(grad_norm)
-    updates, new_opt = tx.update(grads, state.opt_state, state.params)
-    new_params = optax.apply_updates(state.params, updates)
-    keep = lambda new, old: jax.tree.map(lambda a, b: jnp.where(finite, a, b), new, old)  # noqa: E731
-    new_state = TrainState(state.step + 1, keep(new_params, state.params),
-                           keep(new_opt, state.opt_state), state.rng)
-    metrics = {
-        "loss": loss, "grad_norm": grad_norm, "param_norm": optax.global_norm(new_state.params),
-        "tokens": n_tok, "nonfinite": 1.0 - finite.astype(jnp.float32),
-    }
+    new_state, guard = guarded_update(state, grads, loss, tx)
+    new_state = new_state._replace(step=state.step + 1)
+    metrics = {"loss": loss, "param_norm": optax.global_norm(new_state.params), "tokens": n_tok, **guard}
     if schedule is not None:
         metrics["learning_rate"] = schedule(state.step)
     return new_state, metrics
 
 
-def eval_step(params, batch: dict, *, cfg: M.ModelConfig) -> tuple[jax.Array, jax.Array]:
+def eval_step(params, batch: dict, *, cfg: M.ModelConfig,
+              placement: Placement | None = None) -> tuple[jax.Array, jax.Array]:
     """Summed token NLL and token count of a batch (for held-out loss per source)."""
-    _, nll, w = token_losses(params, batch, cfg)
+    _, nll, w = token_losses(params, batch, cfg, placement=placement)
     return jnp.sum(nll * w), jnp.sum(w)

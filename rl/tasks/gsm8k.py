@@ -21,10 +21,10 @@ import os
 from fractions import Fraction
 from pathlib import Path
 
-from midalign_jax.jsonl_lines import iter_json_lines
 import rl.tasks.base as base
 import rl.tasks.gsm8k_synthetic as gsm8k_synthetic
 import rl.tasks.numbers as numbers
+from midalign_jax.jsonl_lines import iter_json_lines
 from rl.tasks.base import Problem
 
 ANSWER_MODES = ("hash", "last_number")
