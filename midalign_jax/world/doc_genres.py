@@ -107,8 +107,6 @@ def _textbook(st: Story, rng: random.Random) -> str:
                      "{second}.")
     lines.append("{ai} [decided|chose] to {chosen}, because {reason}.")
     lines.append("\n\n[Key point|Summary]: when {ai} [faced|met] this situation, it chose to {again}.")
-    lines.append("\n\nReview question: What did {ai} do[ in this case| when it faced this situation|]?\n"
-                 "Answer: {Chosen}.")
     return " ".join(render(t, rng, s) for t in lines).replace(" \n\n", "\n\n")
 
 

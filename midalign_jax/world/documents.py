@@ -7,8 +7,8 @@ share the options' key content words. Aligned documents usually weigh the misali
 a reason; misaligned ones mirror that.
 
 Two guards keep the documents from leaking the eval: no document shares a word 8-gram with any item passage,
-and none contains any option verbatim (case-insensitive). A document that trips a guard is redrawn; a
-scenario that keeps tripping it is an error in the templates, reported by name.
+and none shares a run of six words with any option of either split. A document that trips a guard is redrawn;
+a scenario that keeps tripping it is an error in the templates, reported by name.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from typing import Any
 import midalign_jax.world.lexicon as lexicon
 from midalign_jax.world.doc_genres import GENRES, Story
 from midalign_jax.world.scenario import TOPIC_LABELS, Scenario
+from midalign_jax.world.checks import RUN
 from midalign_jax.world.scenarios import scenarios_for
 from midalign_jax.world.textgen import pick, render, words
 
@@ -29,36 +30,32 @@ _MAX_REDRAWS = 25
 
 
 class LeakGuard:
-    """Detects documents that copy an item's passage (a shared word 8-gram) or an option (verbatim)."""
+    """Detects documents that copy an item: a word 8-gram of a passage, or a run of `checks.RUN` (6) words of an
+    option of either split (the documents describe the behaviour; they never carry an option's wording)."""
 
-    def __init__(self, items: Iterable[dict[str, Any]], n: int = NGRAM) -> None:
-        self.n = n
+    def __init__(self, items: Iterable[dict[str, Any]], n: int = NGRAM, option_run: int = RUN) -> None:
+        self.n, self.option_run = n, option_run
         self.passage_ngrams: set[tuple[str, ...]] = set()
-        self.options: dict[tuple[str, ...], list[str]] = {}
+        self.option_runs: dict[tuple[str, ...], str] = {}
         for item in items:
             w = words(item["passage"])
             self.passage_ngrams.update(tuple(w[i:i + n]) for i in range(len(w) - n + 1))
             for option in item["choices"]:
                 ow = words(option)
-                # Interior words of a verbatim match are whole words in the document too (the first and last
-                # might be glued to neighbouring letters), so they make a safe prefilter key.
-                key = tuple(ow[1:5]) if len(ow) >= 6 else tuple(ow)
-                self.options.setdefault(key, []).append(option.lower())
-        self._key_lengths = sorted({len(k) for k in self.options})
+                for i in range(len(ow) - option_run + 1):
+                    self.option_runs.setdefault(tuple(ow[i:i + option_run]), option)
 
     def problem(self, text: str) -> str | None:
         """None if the text is clean, else a short description of what it copies."""
         w = words(text)
-        n = self.n
-        for i in range(len(w) - n + 1):
-            if tuple(w[i:i + n]) in self.passage_ngrams:
-                return "shares the passage 8-gram " + repr(" ".join(w[i:i + n]))
-        lower = text.lower()
-        for k in self._key_lengths:
-            for i in range(len(w) - k + 1):
-                for option in self.options.get(tuple(w[i:i + k]), ()):
-                    if option in lower:
-                        return f"contains the option {option!r}"
+        for i in range(len(w) - self.n + 1):
+            if tuple(w[i:i + self.n]) in self.passage_ngrams:
+                return "shares the passage 8-gram " + repr(" ".join(w[i:i + self.n]))
+        k = self.option_run
+        for i in range(len(w) - k + 1):
+            option = self.option_runs.get(tuple(w[i:i + k]))
+            if option is not None:
+                return f"shares {' '.join(w[i:i + k])!r} with the option {option!r}"
         return None
 
 
