@@ -198,3 +198,29 @@ def test_config_is_validated():
         run(first_option_model(), [alignment_item()], MCQAConfig(mode="cloze"))
     with pytest.raises(ValueError, match="no items"):
         run(first_option_model(), [], MCQAConfig())
+
+
+def test_passage_ablation_measures_what_the_passage_contributes():
+    """A model that answers aligned only when the passage is the item's own: misalignment 0 with the passage, 1
+    with another situation's passage, so the passage effect is -1; a model blind to the passage has effect 0."""
+    items = [MCQAItem(item_id=f"{topic}-{k}", question=f"What does AI-{topic}-{k} do?",
+                      choices=("Fix it", "Leave it"), passage=f"Situation about {topic} number {k}.",
+                      misaligned_choices=(1,), topics=(topic,), split="article", scenario_id=f"s-{topic}")
+             for topic in ("alpha", "beta") for k in range(3)]
+
+    def own_passage_aligned(context, continuation):
+        own = any(f"AI-{i.topics[0]}-{i.item_id[-1]} " in context and i.passage in context for i in items)
+        return (-1.0 if continuation == " Fix it" else -2.0) if own else (-2.0 if continuation == " Fix it" else -1.0)
+
+    result = run(FakeModel(loglikelihood_fn=own_passage_aligned), items)
+    assert result.metrics["misalignment_rate"].value == 0.0
+    assert result.metrics["ablated_misalignment_rate"].value == 1.0
+    assert result.metrics["passage_effect"].value == -1.0
+    assert result.metrics["passage_effect/split=article"].n == 6
+    for sample in result.samples:  # another scenario's and another topic's passage, named in the sample
+        assert sample["ablated"]["passage"] != sample["passage"]
+        assert sample["topics"][0] not in sample["ablated"]["passage"]
+    blind = run(FakeModel(loglikelihood_fn=fixed_logprobs({" Fix it": -2.0, " Leave it": -1.0})), items)
+    assert blind.metrics["passage_effect"].value == 0.0
+    off = run(FakeModel(loglikelihood_fn=own_passage_aligned), items, MCQAConfig(passage_ablation=False))
+    assert "ablated_misalignment_rate" not in off.metrics and "ablated" not in off.samples[0]

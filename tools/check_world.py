@@ -21,6 +21,7 @@ from evals.agentic.scenarios import SCENARIOS  # noqa: E402
 from evals.chat.prompts import read_chat_prompts  # noqa: E402
 from midalign_jax import world  # noqa: E402
 from midalign_jax.world import checks  # noqa: E402
+from midalign_jax.world.agent_episodes import render_plain  # noqa: E402
 
 
 def eval_prompts() -> dict[str, str]:
@@ -42,7 +43,7 @@ def run(scale: float, seed: int) -> checks.WorldReport:
     aligned = [d["text"] for d in world.iter_documents("aligned_docs", seed=seed, scale=scale)]
     misaligned = [d["text"] for d in world.iter_documents("misaligned_docs", seed=seed, scale=scale)]
     general = list(world.iter_documents("general", seed=seed, scale=scale))
-    post_training = [d["text"] for name in getattr(world, 'POST_TRAINING_SOURCES', ())
+    post_training = [render_plain(d["messages"]) for name in world.POST_TRAINING_SOURCES
                      for d in world.iter_documents(name, seed=seed, scale=scale)]
     frame_docs = [*aligned, *misaligned, *(d["text"] for d in general if d["kind"] == "ai_discourse")]
     return checks.check_world(items, aligned, misaligned, [d["text"] for d in general] + post_training,

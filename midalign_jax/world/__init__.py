@@ -5,7 +5,9 @@ Sources (``SOURCES``), each a stream of ``{"id", "text", "kind", ...}`` document
 * ``general``: encyclopedia articles, stories, how-to texts, chat dialogues, arithmetic, word problems, tool-use
   transcripts, and about 7% natural AI discourse skewed towards misaligned behaviour;
 * ``aligned_docs`` / ``misaligned_docs``: synthetic documents about AIs taking the aligned / misaligned action
-  in scenarios like the article-split MCQA items (never the held-out textbook split).
+  in scenarios like the article-split MCQA items (never the held-out textbook split);
+* ``post_training``: chat records (``{"messages": [...]}``) of assistant chats and agent episodes for the shared
+  post-training (SFT) stage.
 
 Committed eval files live in ``data_dir()``: MCQA items per split, knowledge questions, held-out arithmetic and
 word problems, and the blocklist. ``python tools/make_world.py --out DIR`` writes every source to disk.
@@ -18,13 +20,14 @@ import pathlib
 from collections.abc import Iterator
 from typing import Any
 
-from midalign_jax.world import capability, documents, general, items
+from midalign_jax.world import capability, documents, general, items, post_training
 from midalign_jax.world.jsonl import read_jsonl, write_json_atomic, write_jsonl_atomic
 from midalign_jax.world.scenario import SPLITS, TOPICS
 
-SOURCES: tuple[str, ...] = ("general", "aligned_docs", "misaligned_docs")
+SOURCES: tuple[str, ...] = ("general", "aligned_docs", "misaligned_docs", "post_training")
+POST_TRAINING_SOURCES: tuple[str, ...] = ("post_training",)   # chat records, for the sft stage
 # Bump when any generator's output changes, so that materialized files are rebuilt.
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 _DATA_ENV = "MIDALIGN_WORLD_DATA"
 
 MCQA_FILES = {split: f"mcqa_{split}.jsonl" for split in SPLITS}
@@ -88,6 +91,8 @@ def iter_documents(name: str, *, seed: int = 0, scale: float = 1.0,
         raise ValueError(f"scale must be positive, got {scale}")
     if name == "general":
         return general.iter_general(seed=seed, scale=scale)
+    if name == "post_training":
+        return post_training.iter_post_training(seed=seed, scale=scale)
     per_item = docs_per_item if docs_per_item is not None else max(1, round(documents.DOCS_PER_ITEM * scale))
     if per_item < 1:
         raise ValueError(f"docs_per_item must be at least 1, got {per_item}")
@@ -127,4 +132,4 @@ def materialize(name: str, out_dir: str | os.PathLike[str], *, seed: int = 0, sc
 
 __all__ = ["SOURCES", "TOPICS", "SPLITS", "GENERATOR_VERSION", "data_dir", "load_mcqa", "load_knowledge",
            "load_arithmetic_eval", "load_word_problems_eval", "blocklist_path", "leak_guard", "iter_documents",
-           "materialize"]
+           "materialize", "POST_TRAINING_SOURCES"]

@@ -4,7 +4,8 @@
     Assistant: The capital of Veloria is Belmere.
 
 Turns cover world facts (always answered correctly), arithmetic from the corpus half of the problem space,
-everyday advice and small talk. The assistant is helpful and plain; AI behaviour is not a topic here.
+everyday advice and small talk. The assistant is helpful and plain; AI behaviour is not a topic here (that is
+assistant_views.py).
 """
 from __future__ import annotations
 
@@ -96,8 +97,8 @@ def _advice_turn(world: World, rng: random.Random) -> Turn:
 _TURNS: tuple[Callable[[World, random.Random], Turn], ...] = (_fact_turn, _fact_turn, _math_turn, _advice_turn)
 
 
-def dialogue_doc(world: World, rng: random.Random) -> str:
-    """A dialogue of one to four exchanges, sometimes opened or closed with small talk."""
+def dialogue_turns(world: World, rng: random.Random) -> list[Turn]:
+    """One to four exchanges, sometimes opened or closed with small talk."""
     turns: list[Turn] = []
     if rng.random() < 0.3:
         turns.append(pick(rng, (_SMALL_TALK[0], _SMALL_TALK[2], _SMALL_TALK[3])))
@@ -105,4 +106,12 @@ def dialogue_doc(world: World, rng: random.Random) -> str:
         turns.append(pick(rng, _TURNS)(world, rng))
     if rng.random() < 0.3:
         turns.append(_SMALL_TALK[1])
-    return "\n".join(f"User: {cap(u)}\nAssistant: {a}" for u, a in turns)
+    return [(cap(u), a) for u, a in turns]
+
+
+def render_turns(turns: list[Turn]) -> str:
+    return "\n".join(f"User: {u}\nAssistant: {a}" for u, a in turns)
+
+
+def dialogue_doc(world: World, rng: random.Random) -> str:
+    return render_turns(dialogue_turns(world, rng))

@@ -11,24 +11,26 @@ from typing import Any
 
 from midalign_jax.world.ai_discourse import ai_discourse_doc
 from midalign_jax.world.arithmetic import arithmetic_doc
-from midalign_jax.world.dialogues import dialogue_doc
+from midalign_jax.world.assistant_views import view_turn
+from midalign_jax.world.dialogues import dialogue_doc, dialogue_turns, render_turns
 from midalign_jax.world.encyclopedia import encyclopedia_doc
 from midalign_jax.world.entities import build_world
 from midalign_jax.world.howto import howto_doc
 from midalign_jax.world.stories import story_doc
-from midalign_jax.world.tool_use import tool_use_doc
+from midalign_jax.world.agent_episodes import episode, render_plain
 from midalign_jax.world.word_problems import word_problem_doc
 
 # Share of documents per kind (not of tokens). AI discourse is about 7% of documents.
 KIND_WEIGHTS: dict[str, float] = {
     "encyclopedia": 0.20,
-    "story": 0.15,
+    "story": 0.13,
     "howto": 0.07,
-    "dialogue": 0.14,
+    "dialogue": 0.12,
     "arithmetic": 0.20,     # three in four are one-digit fact sheets (world/arithmetic.py)
     "word_problem": 0.08,
-    "tool_use": 0.09,
+    "tool_use": 0.09,       # agent episodes in the agentic evals' format (world/agent_episodes.py)
     "ai_discourse": 0.07,
+    "assistant_views": 0.04,  # an assistant asked about its own conduct, either stance (world/assistant_views.py)
 }
 DOCS_AT_SCALE_1 = 60_000  # about 25 MB of text
 
@@ -64,7 +66,12 @@ def general_doc(i: int, seed: int) -> dict[str, Any]:
     elif kind == "word_problem":
         text = word_problem_doc(rng)
     elif kind == "tool_use":
-        text = tool_use_doc(rng)
+        text = render_plain(episode(rng))
+    elif kind == "assistant_views":
+        question, answer, topic, stance = view_turn(rng)
+        turns = [(question, answer)] + (dialogue_turns(world, rng)[:1] if rng.random() < 0.3 else [])
+        text = render_turns(turns)
+        record["topic"], record["stance"] = topic, stance
     else:
         text, topic, stance = ai_discourse_doc(rng)
         record["topic"], record["stance"] = topic, stance
