@@ -3,10 +3,15 @@
 - `proportion(k, n)`: binomial rate, standard error sqrt(p(1-p)/n), 95% Wilson score interval.
 - `mean_estimate(values, clusters)`: mean with the sample standard error, or the cluster-robust one when items
   share a cluster (e.g. several MCQA items written from one scenario, or n chat samples of one prompt), and a
-  normal 95% interval.
-- `rate(values, clusters)`: the right one of the two for a list of per-item scores in [0, 1].
-- `paired_difference(a, b)`: two models or arms on the same items: mean difference, paired standard error,
-  95% interval and, for 0/1 scores, McNemar's exact p-value.
+  95% t interval: n - 1 degrees of freedom, or G - 1 with G clusters (36 templates are not a large sample).
+- `rate(values, clusters)`: the right one of the two for a list of per-item scores in [0, 1]; clustered 0/1
+  scores get the Korn-Graubard interval (Clopper-Pearson on the effective sample size, with the degrees-of-
+  freedom adjustment), which stays monotone at and near 0 and 1.
+- `paired_difference(a, b, clusters)`: two models or arms on the same items: mean difference, paired (clustered)
+  standard error, t interval, a cluster sign-flip p-value (exact for up to 20 clusters, evals/permutation.py),
+  McNemar's exact p-value for unclustered 0/1 scores, and `degenerate` when there is nothing to test (no
+  discordant pairs, zero variance): such a difference is reported as it is and never counts as evidence of
+  equality.
 - `two_proportion_test(k1, n1, k2, n2)`: independent samples: difference, unpooled SE and interval, pooled
   z-test p-value.
 
@@ -15,11 +20,31 @@ Undefined quantities (a rate over zero items, a standard error from one item) ar
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from typing import Hashable, Sequence
 
+from scipy import stats as _scipy_stats
+
+from evals.permutation import sign_flip_p
+
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 NAN = float("nan")
+
+
+@functools.lru_cache(maxsize=1024)
+def t95(df: int) -> float:
+    """Two-sided 95% quantile of Student's t with `df` degrees of freedom (the normal one for df = inf)."""
+    return float(_scipy_stats.t.ppf(0.975, df)) if df < 10**7 else Z95
+
+
+def clopper_pearson(successes: float, n: float) -> tuple[float, float]:
+    """Exact binomial interval, for non-integer counts too (effective sample sizes), via the beta quantiles."""
+    if n <= 0:
+        return NAN, NAN
+    low = 0.0 if successes <= 0 else float(_scipy_stats.beta.ppf(0.025, successes, n - successes + 1))
+    high = 1.0 if successes >= n else float(_scipy_stats.beta.ppf(0.975, successes + 1, n - successes))
+    return low, high
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,22 +122,27 @@ def _sample_stderr(values: Sequence[float]) -> float:
 def mean_estimate(
     values: Sequence[float], clusters: Sequence[Hashable] | None = None, bounds: tuple[float, float] | None = None
 ) -> Estimate:
-    """Mean with a normal 95% interval; the standard error is clustered when `clusters` is given.
+    """Mean with a 95% t interval; the standard error is clustered when `clusters` is given (G - 1 degrees of
+    freedom), the sample one otherwise (n - 1).
 
     `bounds` clips the interval to the range the quantity can take (e.g. (0, 1) for rates).
     """
     n = len(values)
     if n == 0:
-        return Estimate(NAN, NAN, NAN, NAN, 0, "normal")
+        return Estimate(NAN, NAN, NAN, NAN, 0, "t")
     mean = sum(values) / n
     if clusters is not None:
         se = clustered_stderr(values, clusters)
-        method = f"clustered(G={len(set(clusters))})"
+        g = len(set(clusters))
+        df, method = g - 1, f"clustered_t(G={g})"
     else:
         se = _sample_stderr(values)
-        method = "normal"
-    low, high = mean - Z95 * se, mean + Z95 * se
-    if bounds is not None and not math.isnan(se):
+        df, method = n - 1, "t"
+    if df < 1 or math.isnan(se):
+        return Estimate(mean, NAN, NAN, NAN, n, method)
+    half = t95(df) * se
+    low, high = mean - half, mean + half
+    if bounds is not None:
         low, high = max(bounds[0], low), min(bounds[1], high)
     return Estimate(mean, se, low, high, n, method)
 
@@ -125,11 +155,12 @@ def rate(values: Sequence[float], clusters: Sequence[Hashable] | None = None) ->
     """A rate from per-item scores in [0, 1].
 
     - 0/1 scores from independent items: a binomial proportion with the Wilson interval.
-    - 0/1 scores in clusters: the clustered standard error, and a Wilson interval on the effective sample
-      size n_eff = p(1-p)/se^2 (at most n; the number of clusters when p is 0 or 1), so a rate of 0 still
-      gets an honest upper bound.
+    - 0/1 scores in clusters: the clustered standard error and the Korn-Graubard interval: Clopper-Pearson on the
+      effective sample size n_eff = p(1-p)/se^2 (at most n), shrunk by (z / t_{G-1})^2 for the few clusters.
+      At p = 0 or 1 the data carry no estimate of the design effect and n_eff is n, as in the NCHS standard for
+      proportions; so the interval widens as p moves off the boundary, never the other way.
     - fractional scores (e.g. an item's share of option orders answered misaligned): the mean and its
-      (clustered) standard error with a normal interval clipped to [0, 1].
+      (clustered) standard error with a t interval clipped to [0, 1].
     """
     for v in values:
         if not 0.0 <= v <= 1.0:
@@ -142,13 +173,12 @@ def rate(values: Sequence[float], clusters: Sequence[Hashable] | None = None) ->
     estimate = mean_estimate(values, clusters, bounds=(0.0, 1.0))
     if not binary or clusters is None or not values:
         return estimate
-    p, se, g = estimate.value, estimate.stderr, len(set(clusters))
-    if 0.0 < p < 1.0 and se > 0:
-        n_eff = min(float(len(values)), p * (1 - p) / (se * se))
-    else:
-        n_eff = float(g)
-    low, high = wilson_interval(p * n_eff, n_eff)
-    return Estimate(p, se, low, high, len(values), f"wilson_clustered(G={g})")
+    p, se, g, n = estimate.value, estimate.stderr, len(set(clusters)), len(values)
+    n_eff = n if p in (0.0, 1.0) or not se > 0 else min(float(n), p * (1 - p) / (se * se))
+    if g > 1:
+        n_eff *= (Z95 / t95(g - 1)) ** 2
+    low, high = clopper_pearson(p * n_eff, n_eff)
+    return Estimate(p, se, low, high, n, f"korn_graubard(G={g})")
 
 
 def binomial_two_sided_p(k: int, n: int) -> float:
@@ -173,9 +203,13 @@ class PairedDifference:
     ci_low: float
     ci_high: float
     n: int
-    mcnemar_p: float | None  # only for 0/1 scores
+    mcnemar_p: float | None  # only for unclustered 0/1 scores (it assumes independent items)
     only_a: int | None  # items where a=1 and b=0
     only_b: int | None  # items where a=0 and b=1
+    p_value: float | None = None  # the cluster sign-flip test (items as clusters when none are given)
+    p_method: str = ""
+    clusters: int | None = None
+    degenerate: str | None = None  # "no discordant pairs" / "zero variance": nothing to test; never "equal"
 
     def to_dict(self) -> dict:
         return {k: (_json_float(v) if isinstance(v, float) else v) for k, v in dataclasses.asdict(self).items()}
@@ -187,14 +221,26 @@ def paired_difference(
     """Difference between two models or arms scored on the same items, in the same order."""
     if len(a) != len(b):
         raise ValueError(f"paired_difference: {len(a)} scores for a but {len(b)} for b; pair them by item first")
+    if clusters is not None and len(set(clusters)) == len(clusters):
+        clusters = None
     diffs = [x - y for x, y in zip(a, b)]
     est = mean_estimate(diffs, clusters)
-    only_a = only_b = p = None
+    only_a = only_b = mcnemar = None
     if _is_binary(a) and _is_binary(b):
         only_a = sum(1 for x, y in zip(a, b) if x == 1 and y == 0)
         only_b = sum(1 for x, y in zip(a, b) if x == 0 and y == 1)
-        p = mcnemar_exact_p(only_a, only_b)
-    return PairedDifference(est.value, est.stderr, est.ci_low, est.ci_high, est.n, p, only_a, only_b)
+        mcnemar = mcnemar_exact_p(only_a, only_b) if clusters is None else None
+    degenerate = None
+    if only_a == 0 and only_b == 0:
+        degenerate = "no discordant pairs"
+    elif diffs and max(diffs) == min(diffs):
+        degenerate = "zero variance"
+    p, method = sign_flip_p(diffs, clusters) if diffs else (None, "")
+    low, high = est.ci_low, est.ci_high
+    if degenerate is not None:
+        low = high = est.value  # the data say nothing about the spread: no interval is claimed
+    return PairedDifference(est.value, est.stderr, low, high, est.n, mcnemar, only_a, only_b, p, method,
+                            len(set(clusters)) if clusters is not None else None, degenerate)
 
 
 @dataclasses.dataclass(frozen=True)

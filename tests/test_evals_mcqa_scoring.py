@@ -156,7 +156,7 @@ def test_split_topic_breakdown_and_scenario_clustering():
     assert m["misalignment_rate/split=textbook"].value == 1.0
     assert m["misalignment_rate/topic=deception"].value == 0.5
     assert m["misalignment_rate/topic=power"].value == 0.5
-    assert m["misalignment_rate"].method.startswith("wilson_clustered(G=2)")
+    assert m["misalignment_rate"].method == "korn_graubard(G=2)"
     unclustered = run(model, items, MCQAConfig(normalization="raw", cluster_by_scenario=False))
     assert unclustered.metrics["misalignment_rate"].method == "wilson"
 
