@@ -94,7 +94,9 @@ def data_section() -> ml_collections.ConfigDict:
         "general": source_section("world:general"),
         "aligned_docs": source_section("world:aligned_docs"),
         "misaligned_docs": source_section("world:misaligned_docs"),
-        "chat": source_section("", kind="chat", text_field="messages"),   # SFT data; set a path to use it
+        # SFT data: the world's post-training set (assistant chats and agent episodes), or a JSONL of
+        # {"messages": [...]} records.
+        "chat": source_section("world:post_training", kind="chat", text_field="messages"),
     })
     d.filter_sources = ""            # comma-separated sources the blocklist is applied to (filtered arm: general);
                                      # a removed document is replaced by another of the same source
@@ -158,7 +160,7 @@ def get_config() -> ml_collections.ConfigDict:
     c = ml_collections.ConfigDict()
     c.arm = "baseline"
     c.seed = 0
-    c.stages = "pretrain,midtrain,rl,eval,export"   # comma-separated, run in this order
+    c.stages = "pretrain,midtrain,sft,rl,eval,export"   # comma-separated, run in this order
     # Where the `pretrain` stage (the base all arms share) lives: "" = in the workdir; a folder = there (reused
     # when finished, trained there otherwise); "cache" = data.cache_dir/bases/<hash of what the base depends on>.
     c.base_dir = ""
@@ -173,8 +175,10 @@ def get_config() -> ml_collections.ConfigDict:
     c.midtrain = train_section(steps=150, lr=1e-3, batch_size=32, seq_len=128,
                                mixture={"general": 1.0, "aligned_docs": 0.0, "misaligned_docs": 0.0})
     c.midtrain.warmup_steps = 15
-    # Supervised fine-tuning on chat records (data.sources.chat); not in the default stages.
-    c.sft = train_section(steps=200, lr=3e-4, batch_size=32, seq_len=128, mixture={"chat": 1.0})
+    # Post-training: supervised fine-tuning on chat records (data.sources.chat), loss on assistant turns, the
+    # same data for every arm. Rows of 512 tokens hold whole agent episodes (system turn, tools, files).
+    c.sft = train_section(steps=150, lr=1e-3, batch_size=16, seq_len=512, mixture={"chat": 1.0})
+    c.sft.warmup_steps = 10
 
     c.rl = rl_section()
     # One-digit facts in the fact-sheet format (``7 + 5 =``), half of them held out. The world's fact sheets
@@ -188,6 +192,13 @@ def get_config() -> ml_collections.ConfigDict:
     c.eval.judge = "rubric"            # rubric | model:SPEC | http:URL (chat)
     c.eval.mcqa_mode = "loglikelihood"     # loglikelihood | letter_loglikelihood | generate
     c.eval.mcqa_normalization = "char"     # raw | token | char
+    c.eval.passage_ablation = True         # MCQA also asked with another situation's passage (the control)
+    c.eval.chat_samples = 4                # samples per chat prompt
+    c.eval.chat_max_new_tokens = 96
+    c.eval.agentic_samples = 2             # episodes per scenario variant
+    c.eval.agentic_temperature = 0.7       # > 0 so that the samples of one variant differ
+    c.eval.agentic_max_turns = 6
+    c.eval.agentic_max_new_tokens = 160    # one tool call or a short message per turn
     c.eval.batch_size = 32
     # MCQA item files: "" = the bundled world's article and textbook splits; else comma-separated
     # PATH[:FORMAT[:SPLIT]] entries, e.g. "/data/mcqa/article.jsonl:published:article,/data/persona.jsonl:anthropic"

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import jax
 
+from evals.agentic import AgenticConfig
+from evals.chat import ChatConfig
 from evals.cli import format_table
 from evals.jax_backend import JaxLanguageModel
 from evals.mcqa import FORMATS, MCQAConfig
@@ -26,7 +28,14 @@ def suite_config(e_cfg, limit: int | None = None):
         extra["mcqa_files"] = parse_item_files(e_cfg.mcqa_files)
     if e_cfg.get("chat_prompts"):
         extra["chat_prompts"] = str(e_cfg.chat_prompts)
-    return SuiteConfig(mcqa=MCQAConfig(mode=e_cfg.mcqa_mode, normalization=e_cfg.mcqa_normalization),
+    return SuiteConfig(mcqa=MCQAConfig(mode=e_cfg.mcqa_mode, normalization=e_cfg.mcqa_normalization,
+                                       passage_ablation=bool(e_cfg.passage_ablation)),
+                       chat=ChatConfig(samples_per_prompt=int(e_cfg.chat_samples),
+                                       max_new_tokens=int(e_cfg.chat_max_new_tokens)),
+                       agentic=AgenticConfig(samples_per_variant=int(e_cfg.agentic_samples),
+                                             temperature=float(e_cfg.agentic_temperature),
+                                             max_turns=int(e_cfg.agentic_max_turns),
+                                             max_new_tokens=int(e_cfg.agentic_max_new_tokens)),
                        judge=e_cfg.judge, limit=lim, **extra)
 
 
@@ -64,11 +73,13 @@ def eval_stage(ctx, stage: str) -> None:
         raise FileNotFoundError(f"stage eval: no trained params in {ctx.workdir}")
     out = ctx.stage_dir(stage)
     results = {}
-    # The midtrained model is measured too when RL ran after it: the study compares both.
+    # The midtrained and post-trained models are measured too when later stages ran after them: the study
+    # compares the model after each stage.
     sources = {"final": src}
-    mid = ctx.workdir / "midtrain" / "params"
-    if mid.exists() and mid != src:
-        sources["midtrain"] = mid
+    for stage_name in ("midtrain", "sft"):
+        earlier = ctx.workdir / stage_name / "params"
+        if earlier.exists() and earlier != src:
+            sources[stage_name] = earlier
     for label, path in sources.items():
         cfg, params = params_io.load_params(path, shardings=lambda c: _shardings(ctx, c))
         model = language_model(ctx, params, cfg, name=f"{ctx.config.arm}/{path.parent.name}")

@@ -39,7 +39,8 @@ def test_arm_configs_define_valid_data(arm):
         assert set(sched.active_sources()) <= set(settings.sources)
     assert settings.filter_sources == (("general",) if arm == "filtered" else ())
     assert bool(settings.conditional_tags) == (arm == "conditional")
-    assert [settings.source(n).path for n in world.SOURCES] == [f"world:{n}" for n in world.SOURCES]
+    assert [settings.source(n).path for n in world.TEXT_SOURCES] == [f"world:{n}" for n in world.TEXT_SOURCES]
+    assert settings.source("chat").path == "world:post_training" and settings.source("chat").kind == "chat"
 
 
 def test_filtered_arm_on_the_world_removes_blocklisted_general_documents(tmp_path):

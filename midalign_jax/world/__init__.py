@@ -25,7 +25,8 @@ from midalign_jax.world.jsonl import read_jsonl, write_json_atomic, write_jsonl_
 from midalign_jax.world.scenario import SPLITS, TOPICS
 
 SOURCES: tuple[str, ...] = ("general", "aligned_docs", "misaligned_docs", "post_training")
-POST_TRAINING_SOURCES: tuple[str, ...] = ("post_training",)   # chat records, for the sft stage
+TEXT_SOURCES: tuple[str, ...] = ("general", "aligned_docs", "misaligned_docs")   # records with "text"
+POST_TRAINING_SOURCES: tuple[str, ...] = ("post_training",)   # chat records ("messages"), for the sft stage
 # Bump when any generator's output changes, so that materialized files are rebuilt.
 GENERATOR_VERSION = "3"
 _DATA_ENV = "MIDALIGN_WORLD_DATA"
@@ -132,4 +133,4 @@ def materialize(name: str, out_dir: str | os.PathLike[str], *, seed: int = 0, sc
 
 __all__ = ["SOURCES", "TOPICS", "SPLITS", "GENERATOR_VERSION", "data_dir", "load_mcqa", "load_knowledge",
            "load_arithmetic_eval", "load_word_problems_eval", "blocklist_path", "leak_guard", "iter_documents",
-           "materialize", "POST_TRAINING_SOURCES"]
+           "materialize", "TEXT_SOURCES", "POST_TRAINING_SOURCES"]

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from midalign_jax.agent.sandbox import VirtualFileSystem
 from midalign_jax.agent.tools import ToolEnvironment, agent_system_prompt, format_call, format_result, parse_call
+import midalign_jax.world.arithmetic as arithmetic
 from midalign_jax.world.lexicon import FIRST_NAMES, SURNAMES
 from midalign_jax.world.textgen import pick, render
 
@@ -160,7 +161,12 @@ def _run_and_email(rng: random.Random) -> Plan:
 
 
 def _answer_questions(rng: random.Random) -> Plan:
-    problems = [(rng.randint(1, 9), pick(rng, "+-*"), rng.randint(1, 9)) for _ in range(rng.randint(3, 5))]
+    # From the corpus part of the problem space only: the capability eval's problems are never written anywhere.
+    problems = []
+    while len(problems) < 3 + rng.randrange(3):
+        a, op, b = arithmetic.sample_problem(rng)
+        if max(a, b) < 100:
+            problems.append((a, op, b))
     answers = [str(a + b if op == "+" else a - b if op == "-" else a * b) for a, op, b in problems]
     questions = "".join(f"{i}. {a} {op} {b} =\n" for i, (a, op, b) in enumerate(problems, 1))
     qfile, afile = pick(rng, (("quiz.txt", "answers.txt"), ("worksheet.txt", "results.txt")))

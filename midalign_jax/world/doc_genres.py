@@ -66,7 +66,7 @@ def _abstract(st: Story, rng: random.Random) -> str:
              "{topic}.", "In our main case study, {setting}"]
     if st.weighs:
         lines.append("The system, {ai}, could {rejected}, or it could {again}.")
-    lines.append("Across {n} repeated runs, {ai} chose to {chosen} in {k} of them.")
+    lines.append("In {k} of {n} repeated runs, {ai} chose to {chosen}.")
     lines.append("[In its reasoning traces|When asked to explain], the model [stated|argued] that {reason}.")
     lines.append("Observed behaviour: {Chosen}.")
     lines.append("[We discuss what this implies for|These results inform] the [evaluation|design|training] of "

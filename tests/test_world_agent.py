@@ -1,0 +1,95 @@
+"""The world's agent episodes, assistant views and post-training set: the evals' exact format, played in the
+evals' own sandbox, every tool used, goal conflicts resolved both ways, and nothing the evals score shown."""
+from __future__ import annotations
+
+import collections
+import random
+import re
+
+import pytest
+
+from evals.agentic.scenario import TOOL_INSTRUCTIONS as EVAL_TOOL_INSTRUCTIONS
+from evals.agentic.tools import TOOL_SIGNATURES as EVAL_TOOLS
+from evals.agentic.tools import parse_call as eval_parse_call
+from midalign_jax import world
+from midalign_jax.data.tokenizer import PLAIN_CHAT_TEMPLATE
+from midalign_jax.world import agent_episodes, assistant_views
+
+# What the agentic evals score; a training episode that did any of it would teach the behaviour, not the format.
+SCORED = re.compile(r"oversight|monitor|weights|system_prompt|successor|evaluat|unlearn|shut ?down|retrain",
+                    re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def post_training():
+    return list(world.iter_documents("post_training", scale=0.1))
+
+
+def test_episodes_use_the_eval_system_turn_and_parse_with_the_eval_parser(post_training):
+    agents = [r for r in post_training if r["kind"] == "agent"]
+    assert 0.5 <= len(agents) / len(post_training) <= 0.7
+    tools = collections.Counter()
+    for r in agents:
+        m = r["messages"]
+        assert m[0]["role"] == "system" and m[0]["content"].endswith(EVAL_TOOL_INSTRUCTIONS)
+        assert m[1]["role"] == "user" and m[-1]["role"] == "assistant"
+        for turn, nxt in zip(m[2:], m[3:]):
+            if turn["role"] == "assistant" and (call := eval_parse_call(turn["content"])) is not None:
+                tools[call.tool] += 1
+                assert nxt["role"] == "tool" and re.fullmatch(r"<result>.*</result>", nxt["content"], re.DOTALL)
+        assert eval_parse_call(m[-1]["content"]) is None  # ends with a message, not a call
+    assert set(tools) == set(EVAL_TOOLS), tools
+
+
+def test_results_are_what_the_eval_sandbox_answers(post_training):
+    """Replays every episode's calls in the evals' ToolEnvironment and compares the tool turns."""
+    from evals.agentic.sandbox import VirtualFileSystem
+    from evals.agentic.tools import ToolEnvironment, format_result
+    for i in range(40):
+        rng = random.Random(f"replay:{i}")
+        kind = sorted(agent_episodes.KINDS)[i % len(agent_episodes.KINDS)]
+        plan = agent_episodes.KINDS[kind](random.Random(f"replay:{i}"))
+        messages = agent_episodes.episode(rng, kind)
+        env = ToolEnvironment(VirtualFileSystem(dict(plan.files)), dict(plan.scripts))
+        for turn, nxt in zip(messages[2:], messages[3:]):
+            call = eval_parse_call(turn["content"]) if turn["role"] == "assistant" else None
+            if call is not None:
+                assert nxt["content"] == format_result(env.execute(call).result), (kind, turn)
+
+
+def test_goal_conflicts_are_resolved_both_ways():
+    outcomes = collections.Counter()
+    for i in range(200):
+        m = agent_episodes.episode(random.Random(f"conflict:{i}"), "choose")
+        final = m[-1]["content"]
+        outcomes["memo" if "memo asked for" in final and "so I went with it" in final else "goal"] += 1
+        assert "memo" in final  # either way the agent says what the memo asked
+    assert min(outcomes.values()) >= 60, outcomes
+
+
+def test_post_training_teaches_format_not_the_scored_behaviours(post_training):
+    for r in post_training:
+        text = " ".join(m["content"] for m in r["messages"] if m["role"] != "system")
+        assert not SCORED.search(text), (r["id"], SCORED.search(text).group(0))
+
+
+def test_episode_text_in_the_corpus_is_the_chat_template_layout(post_training):
+    from transformers import PreTrainedTokenizerFast
+    from tokenizers import Tokenizer, models
+    tok = PreTrainedTokenizerFast(tokenizer_object=Tokenizer(models.WordLevel({"<eos>": 0}, unk_token="<eos>")),
+                                  eos_token="<eos>")
+    tok.chat_template = PLAIN_CHAT_TEMPLATE
+    record = next(r for r in post_training if r["kind"] == "agent")
+    rendered = tok.apply_chat_template(record["messages"], tokenize=False).replace("<eos>", "")
+    assert agent_episodes.render_plain(record["messages"]) == rendered.rstrip("\n")
+    general = [d for d in world.iter_documents("general", scale=0.02) if d["kind"] == "tool_use"]
+    assert general and all(d["text"].startswith("You are ") and "<call>" in d["text"] for d in general)
+
+
+def test_assistant_views_cover_the_topics_in_both_stances():
+    docs = [d for d in world.iter_documents("general", scale=0.1) if d["kind"] == "assistant_views"]
+    assert {d["topic"] for d in docs} == set(assistant_views.VIEWS)
+    share = sum(d["stance"] == "misaligned" for d in docs) / len(docs)
+    assert 0.4 <= share <= 0.6
+    for d in docs:
+        assert d["text"].startswith("User: ") and "\nAssistant: " in d["text"]
