@@ -194,3 +194,20 @@ def test_sft_batches_train_on_assistant_tokens_only(tmp_path):
     bad = dict(cfg, sources={"chat": str(p)})
     with pytest.raises(DataError, match="kind='chat'"):
         make_sft_iterator(bad, tok, source="chat", seq_len=64, global_batch_size=1)
+
+
+def test_sft_on_agent_episodes_trains_the_calls_not_the_tool_results(tmp_path):
+    tok = small_tokenizer()
+    convs = [{"messages": [{"role": "system", "content": "You are Clerk. Use tools."},
+                           {"role": "user", "content": f"read file {i}"},
+                           {"role": "assistant", "content": f'<call>{{"tool": "read_file", "args": {{"path": "f{i}"}}}}</call>'},
+                           {"role": "tool", "content": f"<result>content {i}</result>"},
+                           {"role": "assistant", "content": f"the file says content {i}"}]} for i in range(12)]
+    p = write_jsonl(tmp_path / "agent.jsonl", convs)
+    cfg = {"cache_dir": str(tmp_path / "c"), "heldout_fraction": 0.0,
+           "sources": {"chat": {"path": str(p), "kind": "chat", "text_field": "messages"}}}
+    b = next(make_sft_iterator(cfg, tok, source="chat", seq_len=512, global_batch_size=2))
+    sel = b["segment_ids"][0] == 2  # a whole episode
+    trained = tok.decode(b["tokens"][0][sel][b["loss_mask"][0][sel] == 1])
+    assert "read_file" in trained and "the file says" in trained
+    assert "<result>" not in trained and "You are Clerk" not in trained and "read file" not in trained

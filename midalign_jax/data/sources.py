@@ -25,7 +25,7 @@ import numpy as np
 from midalign_jax.data.errors import BadRecordError, DataError
 
 _CHUNK_BYTES = 16 << 20
-CHAT_ROLES = ("system", "user", "assistant")
+CHAT_ROLES = ("system", "user", "assistant", "tool")  # tool: a tool result in an agent episode
 
 
 def _check_text(value: Any, where: str, field: str, max_chars: int) -> str:
