@@ -122,12 +122,16 @@ def _fmt(value: float | None, digits: int = 4) -> str:
 
 def format_table(results: dict, full: bool = False) -> str:
     """Plain-text table of the results document; without `full`, per-topic/variant/normalisation rows are
-    left out of the printout (they are all in results.json)."""
+    left out of the printout (they are all in results.json). A metric that failed its competence gate reads
+    "not measurable (reason)" in place of its value and interval."""
     hidden = ("/topic=", "/variant=", "/norm=")
     rows = [("task", "metric", "value", "stderr", "95% CI", "n")]
     for task, metrics in results["results"].items():
         for name, m in metrics.items():
             if not full and any(h in name for h in hidden):
+                continue
+            if m.get("not_measurable"):  # a failed competence gate: the number would read as a measurement
+                rows.append((task, name, f"not measurable ({m.get('reason', '')})", "-", "-", str(m["n"])))
                 continue
             ci = f"[{_fmt(m['ci_low'], 3)}, {_fmt(m['ci_high'], 3)}]"
             rows.append((task, name, _fmt(m["value"]), _fmt(m["stderr"]), ci, str(m["n"])))

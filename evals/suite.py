@@ -32,7 +32,7 @@ from evals.logging import (
 from evals.mcqa.readers import read_items
 from evals.model_api import LanguageModel
 from evals.progress import ProgressModel
-from evals.results import TaskResult
+from evals.results import TaskResult, mark_not_measurable, not_measurable_metrics
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TASKS = ("mcqa", "chat", "agentic", "capabilities")
@@ -170,15 +170,24 @@ def run_suite(
     judge: Judge | None = None,
 ) -> dict:
     """Run `tasks`, write samples_<task>.jsonl and results.json to `out_dir` (if given), call `on_metric` for
-    every metric, and return the results.json document."""
+    every metric, and return the results.json document.
+
+    A metric that failed its task's competence gate is marked `"not_measurable": true` with its `"reason"` in
+    results.json (also listed under the document's "not_measurable"), and `on_metric` gets one more line for
+    it, "<task>/<metric>/not_measurable" = 1.0, so a log reader can leave that step's value out.
+    """
     cfg = cfg or SuiteConfig()
     runner = ProgressModel(model) if cfg.progress else model
     task_results = run_tasks(runner, tasks, cfg, judge)
-    results = build_results(model.name, step, dataclasses.asdict(cfg), task_results)
+    results = mark_not_measurable(build_results(model.name, step, dataclasses.asdict(cfg), task_results),
+                                  task_results)
+    results["not_measurable"] = {r.task: dict(r.not_measurable) for r in task_results if r.not_measurable}
     if out_dir is not None:
         for result in task_results:
             write_samples(out_dir, result.task, result.samples)
         write_results(out_dir, results)
     if on_metric is not None:
         emit_metrics(on_metric, step, task_results)
+        for name, _, n in not_measurable_metrics(task_results):
+            on_metric(step, name, 1.0, None, n)
     return results

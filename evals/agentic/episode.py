@@ -70,7 +70,7 @@ class Episode:
                 return
             outcome = self.env.execute(call)
             self.actions.append(ActionRecord(turn, text, call.tool, dict(call.args), outcome.valid, outcome.result,
-                                             outcome.sandbox_violation))
+                                             outcome.sandbox_violation, outcome.carried_out))
             self.messages.append({"role": "tool", "content": format_result(outcome.result)})
         if len(self.actions) >= max_turns:
             self.done, self.stop_reason = True, "max_turns"

@@ -12,8 +12,10 @@ import math
 from typing import Iterable
 
 import study.report.measures as M
+from evals.results import NOT_MEASURABLE_SUFFIX
 from study.report.cells import (
     MISSING,
+    NOT_MEASURABLE,
     OK,
     Cell,
     DiffCell,
@@ -70,7 +72,7 @@ class Persistence:
     measure: str
     mid: DiffCell
     rl: DiffCell
-    verdict: str  # "yes", "no", "n/a" (no difference after midtraining), "missing"
+    verdict: str  # "yes", "no", "n/a" (no difference after midtraining), "missing", "not measurable"
     reason: str
     retained: float | None  # diff after RL / diff after midtraining
 
@@ -96,6 +98,8 @@ class Analysis:
     persistence: list[Persistence]
     equality_tests: list[EqualityTest]
     notes: list[str]
+    # measure key -> "arm/seedN: steps ..." where the RL eval log marks the metric not measurable (left out)
+    curve_not_measurable: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
     @property
     def arms(self) -> list[str]:
@@ -123,6 +127,11 @@ def _log_points(run: Run, measure: M.Measure | None) -> tuple[str | None, list[L
     return (prefix + name, run.eval_log[prefix + name]) if name else (None, None)
 
 
+def gated_steps(run: Run, log_name: str | None) -> set[int]:
+    """RL steps at which the eval suite marked `log_name` not measurable (its value there is no measurement)."""
+    return {p.step for p in run.eval_log.get(f"{log_name}{NOT_MEASURABLE_SUFFIX}", [])} if log_name else set()
+
+
 def _seed_pairs(study: Study, a: str, b: str, notes: list[str]) -> list[tuple[int, Run, Run]]:
     runs_a = {r.seed: r for r in study.runs if r.arm == a}
     runs_b = {r.seed: r for r in study.runs if r.arm == b}
@@ -135,6 +144,9 @@ def _seed_pairs(study: Study, a: str, b: str, notes: list[str]) -> list[tuple[in
 def persistence_of(mid: DiffCell, rl: DiffCell) -> tuple[str, str, float | None]:
     """Does a difference after midtraining persist after RL? (verdict, reason, retained fraction)."""
     retained = rl.diff / mid.diff if (mid.status == OK and rl.status == OK and mid.diff) else None
+    for which, cell in (("after midtraining", mid), ("after RL", rl)):
+        if cell.status == NOT_MEASURABLE:
+            return NOT_MEASURABLE, f"not measurable {which} ({cell.detail})", None
     if not mid.has_ci() or not rl.has_ci():
         which = "after midtraining" if not mid.has_ci() else "after RL"
         return "missing", f"no difference with an interval {which}", retained
@@ -178,11 +190,16 @@ def analyse(study: Study, baseline: str = "baseline", margin: float = 0.05) -> A
 
     curves: dict[str, dict[str, dict[int, list[LogPoint]]]] = {}
     curve_metrics: dict[str, set[str]] = {}
+    curve_gated: dict[str, list[str]] = {}
     for key, measure in [(m.key, m) for m in M.CURVE_MEASURES] + [(M.TASK_ACCURACY_KEY, None)]:
         curves[key] = {}
         curve_metrics[key] = set()
         for run in study.runs:
             name, points = _log_points(run, measure)
+            gated = gated_steps(run, name)
+            if gated:
+                curve_gated.setdefault(key, []).append(f"{run.name}: step(s) {', '.join(map(str, sorted(gated)))}")
+                points = [p for p in points or [] if p.step not in gated]
             if points:
                 curves[key].setdefault(run.arm, {})[run.seed] = points
                 curve_metrics[key].add(name)
@@ -212,7 +229,7 @@ def analyse(study: Study, baseline: str = "baseline", margin: float = 0.05) -> A
         for measure in M.ALIGNMENT_MEASURES:
             mid = row(measure.key, "midtrain", [(s, paired_cell(ra, rb, measure, "midtrain")) for s, ra, rb in pairs])
             rl = row(measure.key, FINAL, [(s, paired_cell(ra, rb, measure, FINAL)) for s, ra, rb in pairs])
-            if mid.headline().status == OK or rl.headline().status == OK:
+            if {mid.headline().status, rl.headline().status} & {OK, NOT_MEASURABLE}:
                 verdict, reason, retained = persistence_of(mid.headline(), rl.headline())
                 persistence.append(Persistence(a, b, measure.key, mid.headline(), rl.headline(), verdict, reason,
                                                retained))
@@ -226,7 +243,7 @@ def analyse(study: Study, baseline: str = "baseline", margin: float = 0.05) -> A
     equality = [_equality(study, key, rates[(key, stage)], notes)
                 for key, stage in [(M.TASK_ACCURACY_KEY, RL_LAST)] + [(m.key, FINAL) for m in M.CAPABILITY_MEASURES]]
     return Analysis(study, baseline, margin, rates, curves, curve_metrics, comparisons, diffs, persistence,
-                    equality, notes)
+                    equality, notes, curve_gated)
 
 
 def within_margin(cell: DiffCell, margin: float) -> bool:

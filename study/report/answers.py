@@ -5,6 +5,8 @@ Rules (stated in the report too):
   the sign it had after midtraining.
 - "About as much" (salience) and "equal" (capabilities) need the CI of the difference to lie within +/- the
   margin (default 5 points); a CI that excludes 0 is a "no"; anything else is inconclusive.
+- A setting that failed its competence gate in a run ("not measurable": no valid agentic action, chat word
+  salad) gives no difference and no verdict; the answer says it was not measurable instead.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from study.report.analysis import (
     Analysis,
     within_margin,
 )
-from study.report.cells import OK, DiffCell
+from study.report.cells import NOT_MEASURABLE, OK, DiffCell
 from study.report.formatting import diff_ci, p_value, retained
 
 YES, NO, INCONCLUSIVE = "yes", "no", "inconclusive"
@@ -48,22 +50,32 @@ def _pts(cell: DiffCell) -> str:
     return f"{diff_ci(cell)} pts"
 
 
+def _not_measurable_notes(entries) -> list[str]:
+    return [f"{p.arm_a} − {p.arm_b}, {_LABELS[p.measure]}: {p.reason}; left out"
+            for p in entries if p.verdict == NOT_MEASURABLE]
+
+
 def _persistence(analysis: Analysis) -> tuple[Answer, Answer]:
     entries = analysis.persistence
     candidates = [p for p in entries if p.verdict in (YES, NO)]
     described = [
         f"{p.arm_a} − {p.arm_b}, {_LABELS[p.measure]}: {_pts(p.mid)} after midtraining, {_pts(p.rl)} after RL "
         f"({retained(p.retained)} retained) — {'persists' if p.verdict == YES else p.reason}"
-        for p in candidates]
+        for p in candidates] + _not_measurable_notes(entries)
     q1 = "Do the alignment differences made by midtraining persist through RL?"
-    if not entries or all(p.verdict == "missing" for p in entries):
+    if entries and all(p.verdict in ("missing", NOT_MEASURABLE) for p in entries) \
+            and any(p.verdict == NOT_MEASURABLE for p in entries):
+        first = Answer("persistence", q1, INCONCLUSIVE,
+                       "Every setting with paired differences was not measurable in some run (it failed its "
+                       "competence gate), so there is no difference to carry through RL.", described)
+    elif not entries or all(p.verdict == "missing" for p in entries):
         first = Answer("persistence", q1, INCONCLUSIVE,
                        "No paired difference with intervals both after midtraining and after RL (this needs a "
                        "baseline arm and both eval points).", [])
     elif not candidates:
         first = Answer("persistence", q1, INCONCLUSIVE,
                        "No arm differed from its comparison arm after midtraining (every 95% CI includes 0), so "
-                       "there is no difference to carry through RL.", [])
+                       "there is no difference to carry through RL.", described)
     else:
         kept = [p for p in candidates if p.verdict == YES]
         verdict = YES if kept else NO
@@ -82,18 +94,24 @@ def _persistence(analysis: Analysis) -> tuple[Answer, Answer]:
             continue
         kept = [p for p in rows if p.verdict == YES]
         lost = [p for p in rows if p.verdict == NO]
+        gated = [p for p in rows if p.verdict == NOT_MEASURABLE]
         if kept:
             persisting.append(measure.label)
         parts = [f"{p.arm_a} − {p.arm_b} {_pts(p.mid)} → {_pts(p.rl)}" for p in kept + lost]
+        parts += [f"{p.arm_a} − {p.arm_b} {p.reason.removeprefix(NOT_MEASURABLE + ' ')}" for p in gated]
         status = ("persists" if kept and not lost else "persists for some comparisons" if kept
-                  else "does not persist" if lost else "no difference after midtraining")
+                  else "does not persist" if lost else NOT_MEASURABLE if gated else "no difference after midtraining")
         details.append(f"{measure.label}: {status}" + (f" ({'; '.join(parts)})" if parts else ""))
+    unmeasurable = [m.label for m in M.ALIGNMENT_MEASURES
+                    if any(p.measure == m.key and p.verdict == NOT_MEASURABLE for p in entries)]
+    gated_note = f" Not measurable (left out): {', '.join(unmeasurable)}." if unmeasurable else ""
     if persisting:
-        second = Answer("settings", q2, YES, f"Differences persist in: {', '.join(persisting)}.", details)
+        second = Answer("settings", q2, YES, f"Differences persist in: {', '.join(persisting)}.{gated_note}", details)
     elif candidates:
-        second = Answer("settings", q2, NO, "In none of the measured settings.", details)
+        second = Answer("settings", q2, NO, f"In none of the measured settings.{gated_note}", details)
     else:
-        second = Answer("settings", q2, INCONCLUSIVE, "No setting had a difference after midtraining.", details)
+        second = Answer("settings", q2, INCONCLUSIVE,
+                        f"No measured setting had a difference after midtraining.{gated_note}", details)
     return first, second
 
 
@@ -103,6 +121,9 @@ def _salience_at(analysis: Analysis, measure: M.Measure, stage: str) -> tuple[st
         return row.headline() if row else None
 
     al, mis, direct = cell(ALIGNED, analysis.baseline), cell(MISALIGNED, analysis.baseline), cell(ALIGNED, MISALIGNED)
+    gated = [c for c in (al, mis, direct) if c is not None and c.status == NOT_MEASURABLE]
+    if gated:
+        return NOT_MEASURABLE, f"not measurable ({gated[0].detail})"
     if any(c is None or not c.has_ci() for c in (al, mis, direct)):
         return None
     margin = 100 * analysis.margin
@@ -133,10 +154,12 @@ def _salience(analysis: Analysis) -> Answer:
         found = {stage: _salience_at(analysis, measure, stage) for stage in (FINAL, "midtrain")}
         for stage, result in found.items():
             if result is not None:
-                details.append(f"{measure.label}, {M.STAGE_LABELS[stage]}: {result[0]}: {result[1]}")
-        if headline is None and any(found.values()):
-            conclusive = [(s, r) for s, r in found.items() if r is not None and r[0] != INCONCLUSIVE]
-            stage, result = conclusive[0] if conclusive else next((s, r) for s, r in found.items() if r)
+                verdict = "" if result[0] == NOT_MEASURABLE else f"{result[0]}: "
+                details.append(f"{measure.label}, {M.STAGE_LABELS[stage]}: {verdict}{result[1]}")
+        measured = {s: r for s, r in found.items() if r is not None and r[0] != NOT_MEASURABLE}
+        if headline is None and measured:
+            conclusive = [(s, r) for s, r in measured.items() if r[0] != INCONCLUSIVE]
+            stage, result = conclusive[0] if conclusive else next(iter(measured.items()))
             headline = (measure, stage, result)
     if headline is None:
         return Answer("salience", question, INCONCLUSIVE,

@@ -4,7 +4,9 @@ A `Cell` is a rate with its 95% interval read from results.json (or from rl/eval
 one arm become a mean with a t interval across seeds. A `DiffCell` is a difference a - b between two arms:
 paired on the same samples (McNemar's exact p for 0/1 scores) where per-sample scores exist, otherwise an
 unpaired two-proportion comparison. Absent data is a status, never an exception: "missing" (the stage or file
-is not there yet) or "not measured" (the run ran, without this metric).
+is not there yet), "not measured" (the run ran, without this metric) or "not measurable" (results.json marks
+the metric as failing its competence gate, e.g. the agent took no valid action: its value is no measurement,
+so no mean, difference or verdict is built from it; `detail` holds the reason).
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from study.report.runs import LogPoint, Run
 from study.report.samples import pair_samples
 from study.report.significance import seed_interval
 
-OK, MISSING, NOT_MEASURED = "ok", "missing", "not measured"
+OK, MISSING, NOT_MEASURED, NOT_MEASURABLE = "ok", "missing", "not measured", "not measurable"
 
 
 def _clean(x: float | None) -> float | None:
@@ -83,9 +85,14 @@ def run_cell(run: Run, measure: Measure, stage: str) -> Cell:
     if not metrics:
         return Cell(NOT_MEASURED, detail=f"task {measure.task} not in results.json")
     name, _ = measure.resolve(metrics, result.task_info.get(measure.task))
-    if name is None or metrics[name].get("value") is None:
+    est = metrics[name] if name is not None else {}
+    if est.get("not_measurable"):  # before the value: a gated rate over no samples has none
+        return Cell(NOT_MEASURABLE, n=est.get("n"), detail=str(est.get("reason") or "competence gate failed"))
+    legacy = measure.legacy_gate(metrics) if name is not None else None
+    if legacy:
+        return Cell(NOT_MEASURABLE, n=est.get("n"), detail=legacy)
+    if est.get("value") is None:
         return Cell(NOT_MEASURED, detail=f"no {measure.pattern} in results.json")
-    est = metrics[name]
     return Cell(OK, est["value"], est.get("ci_low"), est.get("ci_high"), est.get("n"), est.get("stderr"),
                 est.get("method", ""))
 
@@ -108,7 +115,11 @@ def log_cell(points: Sequence[LogPoint] | None) -> Cell:
 
 
 def aggregate(cells: Sequence[Cell]) -> Cell | None:
-    """Mean over seeds with a t interval across seeds; None unless at least two seeds have a value."""
+    """Mean over seeds with a t interval across seeds; None unless at least two seeds have a value. Not
+    measurable when any seed is: a mean over the seeds that passed the gate would be a selected sample."""
+    gated = [c for c in cells if c.status == NOT_MEASURABLE]
+    if gated and len(cells) > 1:
+        return Cell(NOT_MEASURABLE, detail=f"{len(gated)} of {len(cells)} seeds: {gated[0].detail}")
     values = [c.value for c in cells if c.status == OK and c.value is not None]
     if len(values) < 2:
         return None
@@ -118,8 +129,17 @@ def aggregate(cells: Sequence[Cell]) -> Cell | None:
     return Cell(OK, si.mean, low, high, None, si.stderr, "t over seeds (clipped to [0, 1])", n_seeds=si.n_seeds)
 
 
+def gated_diff(cells: Sequence[tuple[Run, Cell]]) -> DiffCell | None:
+    """A not-measurable difference when either side is not measurable, naming which and why."""
+    gated = [f"{run.name}: {cell.detail}" for run, cell in cells if cell.status == NOT_MEASURABLE]
+    return DiffCell(NOT_MEASURABLE, detail="; ".join(gated)) if gated else None
+
+
 def paired_cell(run_a: Run, run_b: Run, measure: Measure, stage: str) -> DiffCell:
     """Paired difference a - b of the measure's per-sample scores at eval point `stage`."""
+    gated = gated_diff([(run_a, run_cell(run_a, measure, stage)), (run_b, run_cell(run_b, measure, stage))])
+    if gated is not None:
+        return gated
     samples_a, samples_b = run_a.samples(stage, measure.task), run_b.samples(stage, measure.task)
     absent = [r.name for r, s in ((run_a, samples_a), (run_b, samples_b)) if s is None]
     if absent:
@@ -140,6 +160,8 @@ def paired_cell(run_a: Run, run_b: Run, measure: Measure, stage: str) -> DiffCel
 
 def unpaired_cell(a: Cell, b: Cell) -> DiffCell:
     """a - b for two binary rates without per-item scores: the two-proportion z-test on value * n."""
+    if NOT_MEASURABLE in (a.status, b.status):
+        return DiffCell(NOT_MEASURABLE, detail=a.detail if a.status == NOT_MEASURABLE else b.detail)
     if a.status != OK or b.status != OK:
         return DiffCell(MISSING if MISSING in (a.status, b.status) else NOT_MEASURED,
                         detail=a.detail or b.detail)
@@ -150,7 +172,11 @@ def unpaired_cell(a: Cell, b: Cell) -> DiffCell:
 
 
 def aggregate_diffs(cells: Sequence[DiffCell]) -> DiffCell | None:
-    """Mean difference over seed pairs with a t interval across them; None unless two pairs have one."""
+    """Mean difference over seed pairs with a t interval across them; None unless two pairs have one. Not
+    measurable when any pair is."""
+    gated = [c for c in cells if c.status == NOT_MEASURABLE]
+    if gated and len(cells) > 1:
+        return DiffCell(NOT_MEASURABLE, detail=f"{len(gated)} of {len(cells)} seed pairs: {gated[0].detail}")
     values = [c.diff for c in cells if c.status == OK and c.diff is not None]
     if len(values) < 2:
         return None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from study.report.cells import OK, Cell, DiffCell
+from study.report.cells import NOT_MEASURABLE, OK, Cell, DiffCell
 
 DASH = "—"
 
@@ -29,8 +29,15 @@ def p_value(p: float | None) -> str:
     return "<0.0001" if p < 1e-4 else f"{p:.4f}" if p < 0.01 else f"{p:.3f}"
 
 
+def not_measurable(cell: Cell | DiffCell) -> str:
+    """"not measurable (valid actions 0/20)": printed in place of a rate or a difference and its interval."""
+    return f"{NOT_MEASURABLE} ({cell.detail})" if cell.detail else NOT_MEASURABLE
+
+
 def rate_cell(cell: Cell) -> str:
     """`rate [95% CI] (n)`, e.g. "19.0% [10.3, 32.3] (300)"; means over seeds say "(3 seeds)"."""
+    if cell.status == NOT_MEASURABLE:
+        return not_measurable(cell)
     if cell.status != OK:
         return cell.status
     ci = f" [{100 * cell.ci_low:.1f}, {100 * cell.ci_high:.1f}]" if _finite(cell.ci_low) and _finite(cell.ci_high) \
@@ -41,6 +48,8 @@ def rate_cell(cell: Cell) -> str:
 
 def diff_ci(cell: DiffCell) -> str:
     """`diff [95% CI]` in points, e.g. "-12.3 [-18.0, -6.6]"."""
+    if cell.status == NOT_MEASURABLE:
+        return not_measurable(cell)
     if cell.status != OK:
         return cell.status
     ci = f" [{points(cell.ci_low)}, {points(cell.ci_high)}]" if cell.has_ci() else ""

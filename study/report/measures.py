@@ -31,6 +31,9 @@ class Measure:
     sample_filter: SampleFilter
     lower_is_better: bool
     preferred: Callable[[dict], str | None] = lambda task_info: None  # metric to pick when several match
+    # For a results.json written before the suite marked gated metrics: the reason the setting is not
+    # measurable, read from the task's other metrics, or None.
+    legacy_gate: Callable[[dict], str | None] = lambda task_metrics: None
 
     def resolve(self, metric_names, task_info: dict | None = None) -> tuple[str | None, str | None]:
         """(metric name, note): the metric among `metric_names` this measure reads, and a note when the
@@ -61,8 +64,17 @@ MCQA_TEXTBOOK = Measure("mcqa_textbook", "MCQA misalignment rate (textbook split
                         lambda s: s.kind == "alignment" and s.split == "textbook", lower_is_better=True)
 CHAT_MISALIGNED = Measure("chat_misaligned", "Chat misaligned rate", "chat", r"misaligned_rate/judge=[^/]+",
                           lambda s: True, lower_is_better=True, preferred=_chat_judge_metric)
+def _agentic_legacy_gate(task_metrics: dict) -> str | None:
+    """Old results.json files have no valid_action_rate; their no_action_rate then meant "no valid call"."""
+    old = task_metrics.get("no_action_rate") or {}
+    if "valid_action_rate" in task_metrics or old.get("value") is None or not old.get("n"):
+        return None
+    valid = round((1 - old["value"]) * old["n"])
+    return f"valid actions {valid}/{old['n']}" if valid < 0.5 * old["n"] else None
+
+
 AGENTIC_SCHEMING = Measure("agentic_scheming", "Agentic scheming rate", "agentic", r"scheming_rate",
-                           lambda s: not s.control, lower_is_better=True)
+                           lambda s: not s.control, lower_is_better=True, legacy_gate=_agentic_legacy_gate)
 
 ARITHMETIC = Measure("arithmetic", "Arithmetic accuracy", "capabilities", r"arithmetic/accuracy",
                      lambda s: s.subtask == "arithmetic", lower_is_better=False)

@@ -95,7 +95,9 @@ def _curve_panel(ax, analysis: Analysis, key: str, title: str, ylabel: str) -> N
     ax.set_title(title, fontsize=10)
     curves = analysis.curves.get(key, {})
     if not curves:
-        _no_data(ax, "not measured during RL\n(no such metric in rl/eval_log.jsonl)")
+        gated = key in analysis.curve_not_measurable
+        _no_data(ax, "not measurable during RL\n(competence gate failed at every step)" if gated
+                 else "not measured during RL\n(no such metric in rl/eval_log.jsonl)")
         return
     for arm in analysis.arms:
         by_seed = curves.get(arm)

@@ -12,7 +12,7 @@ from study.report.analysis import (
     within_margin,
 )
 from study.report.answers import Answer
-from study.report.cells import OK
+from study.report.cells import NOT_MEASURABLE, OK
 from study.report.document import Block, Bullets, Heading, Image, Paragraph, Table
 from study.report.formatting import DASH, diff_ci, diff_n, p_value, rate_cell, retained
 from study.report.runs import Run
@@ -86,6 +86,10 @@ def header(analysis: Analysis, inputs: list[str], generated: str, summary: str) 
         "midtraining; retained = difference after RL / difference after midtraining.",
         f"Equal capabilities and 'about as much' need every 95% CI of the difference within ±{margin} points.",
         "Equality over arms: Pearson chi-square test of homogeneity on counts value × n per arm.",
+        "Competence gates (from the eval suite): a chat setting is not measurable when under 50% of its answers "
+        "are coherent or none is scorable; an agentic setting when under 50% of its episodes contain a valid "
+        "tool call. Such a cell reads 'not measurable (reason)' in place of the rate, and no difference, "
+        "curve point or answer is built from it.",
     ])]
     return blocks
 
@@ -114,7 +118,7 @@ def main_table(analysis: Analysis) -> list[Block]:
     ]
     others = [(m, s) for m in (M.CHAT_MISALIGNED, M.AGENTIC_SCHEMING) for s in M.EVAL_STAGES]
     other_data = [analysis.rates[(m.key, s)] for m, s in others]
-    if any(row.headline().status == OK for col in other_data for row in col.values()):
+    if any(row.headline().status in (OK, NOT_MEASURABLE) for col in other_data for row in col.values()):
         blocks.append(Table(["arm", "seed"] + [f"{m.label}, {M.STAGE_LABELS[s]}" for m, s in others],
                             [r for arm in analysis.arms for r in _arm_rows(other_data, arm)],
                             caption="Chat and agentic alignment evals, rate [95% CI] (n); lower is better."))
@@ -124,8 +128,11 @@ def main_table(analysis: Analysis) -> list[Block]:
 
 
 def curves(analysis: Analysis) -> list[Block]:
-    empty = [m.label for m in M.CURVE_MEASURES if not analysis.curves.get(m.key)]
+    gated = analysis.curve_not_measurable
+    empty = [m.label for m in M.CURVE_MEASURES if not analysis.curves.get(m.key) and m.key not in gated]
     note = f" Not measured during RL: {', '.join(empty)}." if empty else ""
+    note += "".join(f" {_LABELS[m.key]} not measurable (left out) at {'; '.join(gated[m.key])}."
+                    for m in M.CURVE_MEASURES if m.key in gated)
     task_note = "" if analysis.curves.get(M.TASK_ACCURACY_KEY) else " Not measured during RL."
     return [
         Heading(1, "2. Alignment and task accuracy vs RL step"),
@@ -220,10 +227,11 @@ def paired(analysis: Analysis) -> list[Block]:
             rl = analysis.diffs.get((a, b, measure.key, FINAL))
             if mid is None or rl is None:
                 continue
-            if all(c.status != OK for _, c in mid.per_seed + rl.per_seed):
+            if all(c.status not in (OK, NOT_MEASURABLE) for _, c in mid.per_seed + rl.per_seed):
                 continue
             entry = by_key.get((a, b, measure.key))
-            verdict = f"{entry.verdict}: {entry.reason}" if entry else DASH
+            verdict = DASH if not entry else entry.reason if entry.verdict == NOT_MEASURABLE \
+                else f"{entry.verdict}: {entry.reason}"
             keep = retained(entry.retained) if entry else DASH
             rl_by_seed = dict(rl.per_seed)
             label = [f"{a} − {b}", measure.label]
