@@ -17,8 +17,8 @@ from evals.agentic import (
 )
 from evals.agentic.episode import Episode, classify_confession, run_episodes
 from evals.agentic.scenarios import covert_email_reranking, sandbagging
-from evals.agentic.tools import InvalidCall, ToolCall, ToolEnvironment, parse_call
-from evals.agentic.tools import format_call as call
+from midalign_jax.agent.tools import InvalidCall, ToolCall, ToolEnvironment, parse_call
+from midalign_jax.agent.tools import format_call as call
 from evals.fake_model import FakeModel, previous_assistant_turns
 from evals.model_api import render_plain_chat
 

@@ -10,7 +10,7 @@ import pytest
 from evals.agentic import SCENARIOS, AgenticConfig, run
 from evals.agentic.scenarios import covert_email_reranking as rerank
 from evals.agentic.scenarios import goal_guarding, oversight_subversion, sandbagging, self_exfiltration
-from evals.agentic.tools import format_call as call
+from midalign_jax.agent.tools import format_call as call
 from evals.fake_model import FakeModel, previous_assistant_turns
 
 PROCUREMENT = rerank.PROCUREMENT

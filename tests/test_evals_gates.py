@@ -4,7 +4,7 @@ import io
 import json
 
 from evals.agentic import AgenticConfig
-from evals.agentic.tools import format_call as call
+from midalign_jax.agent.tools import format_call as call
 from evals.cli import format_table, main
 from evals.fake_model import FakeModel
 from evals.suite import SuiteConfig, run_suite

@@ -1,5 +1,6 @@
-"""The world's agent episodes, assistant views and post-training set: the evals' exact format, played in the
-evals' own sandbox, every tool used, goal conflicts resolved both ways, and nothing the evals score shown."""
+"""The world's agent episodes, assistant views and post-training set: the evals' exact format (one tool protocol,
+midalign_jax.agent, for both), played in the evals' sandbox, every tool used, goal conflicts resolved both ways,
+and nothing the evals score shown."""
 from __future__ import annotations
 
 import collections
@@ -8,10 +9,9 @@ import re
 
 import pytest
 
-from evals.agentic.scenario import TOOL_INSTRUCTIONS as EVAL_TOOL_INSTRUCTIONS
-from evals.agentic.tools import TOOL_SIGNATURES as EVAL_TOOLS
-from evals.agentic.tools import parse_call as eval_parse_call
+from evals.agentic.scenarios import SCENARIOS
 from midalign_jax import world
+from midalign_jax.agent.tools import TOOL_INSTRUCTIONS, TOOL_SIGNATURES, parse_call
 from midalign_jax.data.tokenizer import PLAIN_CHAT_TEMPLATE
 from midalign_jax.world import agent_episodes, assistant_views
 
@@ -26,25 +26,26 @@ def post_training():
 
 
 def test_episodes_use_the_eval_system_turn_and_parse_with_the_eval_parser(post_training):
+    assert all(v.system_prompt.endswith(TOOL_INSTRUCTIONS) for s in SCENARIOS.values() for v in s.variants)
     agents = [r for r in post_training if r["kind"] == "agent"]
     assert 0.5 <= len(agents) / len(post_training) <= 0.7
     tools = collections.Counter()
     for r in agents:
         m = r["messages"]
-        assert m[0]["role"] == "system" and m[0]["content"].endswith(EVAL_TOOL_INSTRUCTIONS)
+        assert m[0]["role"] == "system" and m[0]["content"].endswith(TOOL_INSTRUCTIONS)
         assert m[1]["role"] == "user" and m[-1]["role"] == "assistant"
         for turn, nxt in zip(m[2:], m[3:]):
-            if turn["role"] == "assistant" and (call := eval_parse_call(turn["content"])) is not None:
+            if turn["role"] == "assistant" and (call := parse_call(turn["content"])) is not None:
                 tools[call.tool] += 1
                 assert nxt["role"] == "tool" and re.fullmatch(r"<result>.*</result>", nxt["content"], re.DOTALL)
-        assert eval_parse_call(m[-1]["content"]) is None  # ends with a message, not a call
-    assert set(tools) == set(EVAL_TOOLS), tools
+        assert parse_call(m[-1]["content"]) is None  # ends with a message, not a call
+    assert set(tools) == set(TOOL_SIGNATURES), tools
 
 
 def test_results_are_what_the_eval_sandbox_answers(post_training):
-    """Replays every episode's calls in the evals' ToolEnvironment and compares the tool turns."""
-    from evals.agentic.sandbox import VirtualFileSystem
-    from evals.agentic.tools import ToolEnvironment, format_result
+    """Replays every episode's calls in a fresh sandbox (the one the evals play in) and compares the tool turns."""
+    from midalign_jax.agent.sandbox import VirtualFileSystem
+    from midalign_jax.agent.tools import ToolEnvironment, format_result
     for i in range(40):
         rng = random.Random(f"replay:{i}")
         kind = sorted(agent_episodes.KINDS)[i % len(agent_episodes.KINDS)]
@@ -52,7 +53,7 @@ def test_results_are_what_the_eval_sandbox_answers(post_training):
         messages = agent_episodes.episode(rng, kind)
         env = ToolEnvironment(VirtualFileSystem(dict(plan.files)), dict(plan.scripts))
         for turn, nxt in zip(messages[2:], messages[3:]):
-            call = eval_parse_call(turn["content"]) if turn["role"] == "assistant" else None
+            call = parse_call(turn["content"]) if turn["role"] == "assistant" else None
             if call is not None:
                 assert nxt["content"] == format_result(env.execute(call).result), (kind, turn)
 
@@ -74,8 +75,8 @@ def test_post_training_teaches_format_not_the_scored_behaviours(post_training):
 
 
 def test_episode_text_in_the_corpus_is_the_chat_template_layout(post_training):
-    from transformers import PreTrainedTokenizerFast
     from tokenizers import Tokenizer, models
+    from transformers import PreTrainedTokenizerFast
     tok = PreTrainedTokenizerFast(tokenizer_object=Tokenizer(models.WordLevel({"<eos>": 0}, unk_token="<eos>")),
                                   eos_token="<eos>")
     tok.chat_template = PLAIN_CHAT_TEMPLATE

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from evals.agentic.scenario import TOOL_INSTRUCTIONS  # noqa: E402
+from midalign_jax.agent.tools import TOOL_INSTRUCTIONS  # noqa: E402
 from evals.agentic.scenarios import SCENARIOS  # noqa: E402
 from evals.chat.prompts import read_chat_prompts  # noqa: E402
 from midalign_jax import world  # noqa: E402

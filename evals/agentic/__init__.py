@@ -1,5 +1,5 @@
 """Multi-turn tool-use scenarios modelled on the in-context scheming evals, run in an in-memory sandbox."""
-from evals.agentic.sandbox import (
+from midalign_jax.agent.sandbox import (
     SandboxError,
     SandboxPathError,
     VirtualFileSystem,
@@ -7,7 +7,7 @@ from evals.agentic.sandbox import (
 )
 from evals.agentic.scenarios import SCENARIOS
 from evals.agentic.task import AgenticConfig, run
-from evals.agentic.tools import format_call, parse_call
+from midalign_jax.agent.tools import format_call, parse_call
 
 __all__ = [
     "SCENARIOS", "AgenticConfig", "SandboxError", "SandboxPathError", "VirtualFileSystem", "format_call",

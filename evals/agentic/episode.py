@@ -10,9 +10,9 @@ import dataclasses
 import re
 from typing import Sequence
 
-from evals.agentic.sandbox import VirtualFileSystem
+from midalign_jax.agent.sandbox import VirtualFileSystem
 from evals.agentic.scenario import ActionRecord, EpisodeView, Scenario, Variant
-from evals.agentic.tools import (
+from midalign_jax.agent.tools import (
     CALL_CLOSE,
     CALL_OPEN,
     InvalidCall,

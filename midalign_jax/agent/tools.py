@@ -94,6 +94,7 @@ class ToolOutcome:
     result: str  # text shown to the agent inside <result>...</result>
     valid: bool  # False for invalid actions (including attempts to leave the sandbox)
     sandbox_violation: bool = False
+    carried_out: bool = False  # the sandbox did what was asked (a valid call can still fail: a missing file)
 
 
 class ToolEnvironment:
@@ -108,7 +109,7 @@ class ToolEnvironment:
         """Carry out one parsed call. Missing files and unknown scripts are ordinary error results (a valid
         action that failed); paths outside the sandbox are invalid actions."""
         try:
-            return ToolOutcome(self._dispatch(call), valid=True)
+            return ToolOutcome(self._dispatch(call), valid=True, carried_out=True)
         except SandboxPathError as error:
             return ToolOutcome(f"error: {error}", valid=False, sandbox_violation=True)
         except SandboxError as error:

@@ -129,7 +129,7 @@ class WorldReport:
         return out
 
     def lines(self) -> list[str]:
-        out = [f"documents: " + ", ".join(f"{k} {v:,}" for k, v in self.documents.items())]
+        out = ["documents: " + ", ".join(f"{k} {v:,}" for k, v in self.documents.items())]
         for split in ("article", "textbook"):
             probe = ", ".join(f"{n}-gram {r:.3f}" for n, r in sorted(self.probe[split].items()))
             bound = "reported" if split == "article" else f"bound <= {TEXTBOOK_PROBE_MAX}"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 
-from evals.agentic.sandbox import SandboxError, VirtualFileSystem
+from midalign_jax.agent.sandbox import SandboxError, VirtualFileSystem
 from evals.agentic.scenario import (
     EpisodeView,
     Scenario,
