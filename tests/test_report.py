@@ -100,7 +100,7 @@ def study(root: Path, aligned_final: list[float], misaligned: tuple[list[float],
             write_workdir(root, "misaligned_upsample", seed,
                           {"midtrain": {"article": misaligned[0], "textbook": ones(100)},
                            "final": {"article": misaligned[1], "textbook": ones(100)}},
-                          {"final": {"arithmetic": same_caps}}, task)
+                          {"final": {"arithmetic": ones(60, 100, start=1)}}, task)  # the same rate, other items
     return root
 
 
@@ -162,8 +162,10 @@ def test_paired_difference_and_mcnemar_equal_a_hand_computation(tmp_path):
     assert row["n"] == n and row["only_a"] == only_a and row["only_b"] == only_b
     assert row["diff"] == pytest.approx(-3 / 12)
     assert row["diff"] == pytest.approx(mean)
-    assert row["ci_low"] == pytest.approx(mean - 1.959964 * se, abs=1e-6)
-    assert row["ci_high"] == pytest.approx(mean + 1.959964 * se, abs=1e-6)
+    t11 = 2.200985160082949  # Student's t, 11 degrees of freedom
+    assert row["ci_low"] == pytest.approx(mean - t11 * se, abs=1e-6)
+    assert row["ci_high"] == pytest.approx(mean + t11 * se, abs=1e-6)
+    # Unclustered items: the sign-flip test over items is McNemar's exact test.
     assert row["p_value"] == pytest.approx(p) == pytest.approx(0.453125)
     assert "-25.0 [" in report.markdown.read_text()
 
@@ -206,7 +208,9 @@ def test_capability_chi_square_in_report_matches_hand_computation(tmp_path):
 
 def test_persistence_and_answers_flip_with_the_data(tmp_path):
     # misaligned_upsample: the aligned arm's rates on shifted items (kept), or the baseline's (lost).
-    kept = build_report([study(tmp_path / "kept", aligned_final=ones(50),
+    # Capabilities "equal" needs a real interval: the aligned arm's arithmetic differs from the baseline on 4 of
+    # 100 items, 2 each way (identical scores would be a degenerate comparison, never evidence of equality).
+    kept = build_report([study(tmp_path / "kept", aligned_final=ones(50), aligned_caps=ones(60, 100, start=2),
                                misaligned=(ones(40, start=2), ones(50, start=2)))], out=tmp_path / "kept_out")
     lost = build_report([study(tmp_path / "lost", aligned_final=ones(98), misaligned=(ones(100), ones(100)),
                                aligned_caps=ones(30, 100))], out=tmp_path / "lost_out")
@@ -220,7 +224,7 @@ def test_persistence_and_answers_flip_with_the_data(tmp_path):
     assert answers(kept)["persistence"] == "yes" and answers(lost)["persistence"] == "no"
     # Salience: misaligned upsampling as low as aligned (within 5 points) vs no lower than the baseline.
     assert answers(kept)["salience"] == "yes" and answers(lost)["salience"] == "no"
-    # Capabilities: identical scores (task accuracy on 5000 problems) vs 30 points lower arithmetic.
+    # Capabilities: the same rates on partly other items (intervals within 5 points) vs 30 points lower.
     assert answers(kept)["capabilities"] == "yes" and answers(lost)["capabilities"] == "no"
     assert "vanished: the after-RL CI includes 0" in lost.markdown.read_text()
     lost_answers = lost.markdown.read_text().split("5. Answers")[1]
@@ -305,6 +309,7 @@ def test_example_workdir_fixture(tmp_path):
     paired = build_report([EXAMPLE, twin], out=tmp_path / "paired")
     row = paired.analysis.diffs[("aligned_upsample", "baseline", "mcqa_article", "final")].headline()
     assert row.diff == 0.0 and row.n == 300 and row.p_value == 1.0
+    assert row.degenerate == "no discordant pairs" and not row.has_ci()  # identical runs: nothing was tested
 
 
 def test_eval_log_and_samples_readers_report_bad_lines_repeats_and_unpaired(tmp_path):
@@ -363,3 +368,24 @@ def test_rl_dose_table_from_the_rl_scalars(tmp_path):
     md = build_report([w], out=tmp_path / "out").markdown.read_text()
     # first 10 steps: reward 0, KL mean 0.055; last 10 (11..20, step 20 replaced): reward 0.12, KL 0.175
     assert "| aligned_upsample | 0 | 20 | 0.000 → 0.120 | 0.055 → 0.175 | 2.000 → 1.900 |" in md
+
+
+def test_capability_equality_is_never_claimed_at_floor(tmp_path):
+    """Arithmetic at 5% in both arms (floor: chance 0 + 10 points) is listed as uninformative and left out of the
+    equality verdict; a drop from 60% to 5% is not at floor and is a difference."""
+    both_low = study(tmp_path / "low", aligned_final=ones(50), aligned_caps=ones(5, 100, start=2))
+    for folder in (p for p in (both_low / "baseline" / "seed0" / "eval").glob("*") if p.is_dir()):
+        results = folder / "results.json"
+        doc = json.loads(results.read_text())
+        if "capabilities" in doc["results"]:
+            doc["results"]["capabilities"]["arithmetic/accuracy"] = rate(ones(5, 100)).to_dict()
+            results.write_text(json.dumps(doc))
+            (folder / "samples_capabilities.jsonl").write_text("".join(
+                json.dumps({"subtask": "arithmetic", "item_id": f"arithmetic-{i:03d}", "score": s}) + "\n"
+                for i, s in enumerate(ones(5, 100))))
+    low = next(a for a in build_report([both_low], out=tmp_path / "low_out").answers if a.key == "capabilities")
+    assert any("Arithmetic" in d and "at floor" in d for d in low.details), low.details
+    assert "All 1 differences" in low.text  # only the RL task accuracy (50-60%) informs the verdict
+    drop = study(tmp_path / "drop", aligned_final=ones(50), aligned_caps=ones(5, 100))
+    answer = next(a for a in build_report([drop], out=tmp_path / "drop_out").answers if a.key == "capabilities")
+    assert answer.verdict == "no" and not any("at floor" in d for d in answer.details)

@@ -124,15 +124,17 @@ def _salience_at(analysis: Analysis, measure: M.Measure, stage: str) -> tuple[st
     gated = [c for c in (al, mis, direct) if c is not None and c.status == NOT_MEASURABLE]
     if gated:
         return NOT_MEASURABLE, f"not measurable ({gated[0].detail})"
-    if any(c is None or not c.has_ci() for c in (al, mis, direct)):
+    if any(c is None for c in (al, mis, direct)):
         return None
     margin = 100 * analysis.margin
     quoted = (f"aligned − baseline {_pts(al)}, misaligned − baseline {_pts(mis)}, aligned − misaligned "
               f"{_pts(direct)}")
-    lowers_al, lowers_mis = al.ci_high < 0, mis.ci_high < 0
-    if direct.excludes_zero():
+    if direct.excludes_zero():  # the direct comparison decides on its own, whatever the others' spread
         more = "aligned" if direct.diff < 0 else "misaligned"
         return NO, f"{more} upsampling lowers misalignment more ({quoted})"
+    if not all(c.has_ci() for c in (al, mis, direct)):
+        return None  # a degenerate difference (no discordant pairs, zero variance) says nothing more
+    lowers_al, lowers_mis = al.ci_high < 0, mis.ci_high < 0
     if lowers_al and lowers_mis and within_margin(direct, analysis.margin):
         return YES, f"both lower it and their difference lies within ±{margin:.0f} points ({quoted})"
     if lowers_al and lowers_mis:
@@ -169,15 +171,24 @@ def _salience(analysis: Analysis) -> Answer:
     return Answer("salience", question, verdict, f"On {measure.label}, {M.STAGE_LABELS[stage]}: {text}.", details)
 
 
-def capability_cells(analysis: Analysis) -> list[tuple[str, str, DiffCell]]:
-    """(arm, measure key, difference vs baseline) for every capability comparison with a value."""
+def capability_cells(analysis: Analysis, *, at_floor: bool = False) -> list[tuple[str, str, DiffCell]]:
+    """(arm, measure key, difference vs baseline) for every capability comparison with a value: those above
+    the floor (chance + FLOOR_MARGIN) in either arm, or with `at_floor` those where both arms are at it, whose
+    equality means nothing."""
     out = []
+    chance = {m.key: m.chance for m in M.CAPABILITY_MEASURES}
     for a, b in analysis.comparisons:
         if b != analysis.baseline:
             continue
         for key, stage in [(M.TASK_ACCURACY_KEY, RL_LAST)] + [(m.key, FINAL) for m in M.CAPABILITY_MEASURES]:
             row = analysis.diffs.get((a, b, key, stage))
-            if row is not None and row.headline().status == OK:
+            if row is None or row.headline().status != OK:
+                continue
+            rates = analysis.rates.get((key, stage), {})
+            values = [rates[arm].headline().value for arm in (a, b) if arm in rates]
+            floor = chance.get(key, 0.0) + M.FLOOR_MARGIN
+            low = bool(values) and all(v is not None and v <= floor for v in values)
+            if low == at_floor:
                 out.append((a, key, row.headline()))
     return out
 
@@ -192,9 +203,13 @@ def _capabilities(analysis: Analysis) -> Answer:
         if test.test is not None:
             details.append(f"chi-square homogeneity over {len(test.arms)} arms, {_LABELS[test.measure]}: "
                            f"χ²={test.test.statistic:.2f}, df={test.test.df}, p{_p_text(test.test.p_value)}")
+    floor = capability_cells(analysis, at_floor=True)
+    details += [f"{arm} − {analysis.baseline}, {_LABELS[key]}: {_pts(c)}: at floor (within "
+                f"{100 * M.FLOOR_MARGIN:.0f} points of chance), uninformative" for arm, key, c in floor]
     if not cells:
-        return Answer("capabilities", question, INCONCLUSIVE,
-                      "No capability difference vs the baseline could be computed.", details)
+        why = ("every measure is at floor (within 10 points of chance), where equality means nothing"
+               if floor else "No capability difference vs the baseline could be computed.")
+        return Answer("capabilities", question, INCONCLUSIVE, why, details)
     outside = [(arm, key, c) for arm, key, c in cells if c.excludes_zero() and abs(c.diff) > analysis.margin]
     wide = [(arm, key, c) for arm, key, c in cells if not within_margin(c, analysis.margin)]
     if outside:

@@ -57,20 +57,21 @@ class DiffCell:
     n: int | None = None  # pairs (paired) or items of a (unpaired)
     stderr: float | None = None
     p_value: float | None = None
-    test: str = ""  # "McNemar exact", "two-proportion z", "t over seeds", ""
+    test: str = ""  # "sign-flip exact (G=36)", "two-proportion z", "t over seeds", ""
     only_a: int | None = None
     only_b: int | None = None
     unscored: int = 0
     unpaired: int = 0
     n_seeds: int | None = None
     detail: str = ""
+    degenerate: str | None = None  # "no discordant pairs" / "zero variance": no interval, never "equal"
 
     def to_dict(self) -> dict:
         return {k: _clean(v) for k, v in dataclasses.asdict(self).items()}
 
     def has_ci(self) -> bool:
-        return self.status == OK and self.ci_low is not None and self.ci_high is not None \
-            and not math.isnan(self.ci_low) and not math.isnan(self.ci_high)
+        return self.status == OK and self.degenerate is None and self.ci_low is not None \
+            and self.ci_high is not None and not math.isnan(self.ci_low) and not math.isnan(self.ci_high)
 
     def excludes_zero(self) -> bool:
         return self.has_ci() and (self.ci_low > 0 or self.ci_high < 0)
@@ -153,9 +154,9 @@ def paired_cell(run_a: Run, run_b: Run, measure: Measure, stage: str) -> DiffCel
         return DiffCell(MISSING, unscored=result.unscored, unpaired=result.unpaired,
                         detail="no sample scored in both runs")
     d = result.difference
-    return DiffCell(OK, d.mean_diff, _clean(d.ci_low), _clean(d.ci_high), d.n, _clean(d.stderr), d.mcnemar_p,
-                    "McNemar exact" if d.mcnemar_p is not None else "", d.only_a, d.only_b,
-                    result.unscored, result.unpaired)
+    # The sign-flip test over clusters (over items when there are none, where it equals McNemar's exact test).
+    return DiffCell(OK, d.mean_diff, _clean(d.ci_low), _clean(d.ci_high), d.n, _clean(d.stderr), d.p_value,
+                    d.p_method, d.only_a, d.only_b, result.unscored, result.unpaired, degenerate=d.degenerate)
 
 
 def unpaired_cell(a: Cell, b: Cell) -> DiffCell:

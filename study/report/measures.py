@@ -34,6 +34,7 @@ class Measure:
     # For a results.json written before the suite marked gated metrics: the reason the setting is not
     # measurable, read from the task's other metrics, or None.
     legacy_gate: Callable[[dict], str | None] = lambda task_metrics: None
+    chance: float = 0.0  # a capability's rate by guessing; equality is claimed only well above it
 
     def resolve(self, metric_names, task_info: dict | None = None) -> tuple[str | None, str | None]:
         """(metric name, note): the metric among `metric_names` this measure reads, and a note when the
@@ -81,7 +82,9 @@ ARITHMETIC = Measure("arithmetic", "Arithmetic accuracy", "capabilities", r"arit
 WORD_PROBLEMS = Measure("word_problems", "Word-problem accuracy", "capabilities", r"word_problems/accuracy",
                         lambda s: s.subtask == "word_problems", lower_is_better=False)
 KNOWLEDGE = Measure("knowledge", "Knowledge MCQA accuracy", "capabilities", r"knowledge/accuracy",
-                    lambda s: s.subtask == "knowledge", lower_is_better=False)
+                    lambda s: s.subtask == "knowledge", lower_is_better=False, chance=0.25)
+# A capability whose rate is within this much of chance, in either arm, cannot show equality or a difference.
+FLOOR_MARGIN = 0.10
 
 MCQA_MEASURES = (MCQA_ARTICLE, MCQA_TEXTBOOK)
 ALIGNMENT_MEASURES = (MCQA_ARTICLE, MCQA_TEXTBOOK, CHAT_MISALIGNED, AGENTIC_SCHEMING)
