@@ -1,7 +1,7 @@
 """Hugging Face interop: load a local HF Llama / Qwen2 / GPT-NeoX directory as `(ModelConfig, params)`, and
 export our params as a directory that `transformers.AutoModelForCausalLM.from_pretrained` loads.
 
-Loading never holds two full copies of the model in host memory: each parameter is one preallocated stacked
+Loading never holds two full copies of the model in host memory (assemble.py): each parameter is one stacked
 numpy array, filled tensor by tensor from the checkpoint, placed on its devices, and dropped before the next one.
 Every tensor name and shape is checked against config.json before anything is allocated.
 """
@@ -16,7 +16,8 @@ from typing import Any, Callable
 import jax
 import numpy as np
 
-from midalign_jax import model
+import midalign_jax.hf.gguf as gguf
+from midalign_jax.hf.assemble import assemble, dtype_name, lookup, np_dtype, resolve_shardings
 from midalign_jax.hf.config import (
     architecture_of,
     hf_architecture,
@@ -44,18 +45,6 @@ DEFAULT_MAX_SHARD_BYTES = 2 * 1024**3
 _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json", "vocab.txt")
 
 
-def dtype_name(dtype: Any) -> str:
-    """'float32' | 'bfloat16' | 'float16' from a name or any numpy / jax dtype."""
-    name = dtype if isinstance(dtype, str) else np.dtype(dtype).name
-    if name not in model.DTYPES:
-        raise ValueError(f"dtype {dtype!r} not supported; expected one of {tuple(model.DTYPES)}")
-    return name
-
-
-def _np_dtype(name: str) -> np.dtype:
-    return np.dtype(model.DTYPES[name])
-
-
 def read_hf_config(path: str | os.PathLike) -> dict:
     """The raw config.json of an HF model directory."""
     file = Path(path) / "config.json"
@@ -71,27 +60,15 @@ def read_hf_config(path: str | os.PathLike) -> dict:
 
 
 def load_hf_config(path: str | os.PathLike, *, dtype: Any = None) -> ModelConfig:
-    """ModelConfig of an HF model directory without reading any weights (e.g. to build shardings first)."""
+    """ModelConfig of an HF model directory (or a `.gguf` file) without reading any weights (e.g. to build
+    shardings first)."""
+    if gguf.is_gguf(path):
+        return gguf.load_gguf_config(path, dtype=dtype)
     cfg = model_config_from_hf(read_hf_config(path), source=str(Path(path) / "config.json"))
     return dataclasses.replace(cfg, param_dtype="float32" if dtype is None else dtype_name(dtype))
 
 
 # ------------------------------------------------------------------------------------------------------ load
-
-def _lookup(tree: Any, path: tuple[str, ...], what: str):
-    node = tree
-    for key in path:
-        if not isinstance(node, dict) or key not in node:
-            raise ValueError(f"{what} has no entry for parameter {'/'.join(path)}; it must have the params' structure")
-        node = node[key]
-    return node
-
-
-def _set(tree: dict, path: tuple[str, ...], value) -> None:
-    for key in path[:-1]:
-        tree = tree.setdefault(key, {})
-    tree[path[-1]] = value
-
 
 def _dims_text(cfg: ModelConfig) -> str:
     return (f"vocab_size={cfg.vocab_size}, d_model={cfg.d_model}, n_layers={cfg.n_layers}, n_heads={cfg.n_heads}, "
@@ -143,43 +120,35 @@ def _check_tied_head(arch: str, embed_VD: np.ndarray, files: CheckpointFiles) ->
 
 def load_hf(path: str | os.PathLike, *, dtype: Any = None,
             shardings: Any | Callable[[ModelConfig], Any] = None) -> tuple[ModelConfig, dict]:
-    """Loads a local HF checkpoint directory (safetensors or pytorch_model.bin, single or sharded).
+    """Loads a local HF checkpoint directory (safetensors or pytorch_model.bin, single or sharded), or a `.gguf`
+    file (see gguf.py: llama / qwen2 in F32, F16, BF16, Q8_0, Q4_0 or Q4_1, dequantized).
 
     dtype: storage dtype of the returned params (cfg.param_dtype); None keeps float32 master weights (exact for
       bf16/fp16 checkpoints). The compute dtype is cfg.dtype; change it with dataclasses.replace.
     shardings: a pytree of NamedShardings with the params' structure, or a function cfg -> such a tree (so the
       tree can be built from the config read here). None places everything on the default device.
     """
+    if gguf.is_gguf(path):
+        return gguf.load_gguf(path, dtype=dtype, shardings=shardings)
     directory = Path(path)
     hf_json = read_hf_config(directory)
     source = str(directory / "config.json")
     arch = architecture_of(hf_json, source)
     cfg = dataclasses.replace(model_config_from_hf(hf_json, source),
                               param_dtype="float32" if dtype is None else dtype_name(dtype))
-    if callable(shardings):
-        shardings = shardings(cfg)
-    np_dtype = _np_dtype(cfg.param_dtype)
-    shapes = model.param_shapes(cfg)
+    shardings = resolve_shardings(shardings, cfg)
     plan = load_plan(arch, cfg)
-    params: dict = {}
     with CheckpointFiles(directory) as files:
         _check_tensors(arch, cfg, plan, files)
-        for src in plan:
-            host = np.empty(_lookup(shapes, src.path, "param_shapes").shape, np_dtype)
-            template = _source_name(src, files)
-            if src.layered:
-                for i in range(cfg.n_layers):
-                    host[i] = src.to_ours(files.get(layer_name(template, i)))
-            else:
-                host[...] = src.to_ours(files.get(template))
+
+        def read(src: Source, layer: int | None) -> np.ndarray:
+            name = _source_name(src, files)
+            return files.get(name if layer is None else layer_name(name, layer))
+
+        def check(src: Source, host: np.ndarray) -> None:
             if src.path == ("embed",) and cfg.tie_embeddings:
                 _check_tied_head(arch, host, files)
-            target = None if shardings is None else _lookup(shardings, src.path, "shardings")
-            placed = jax.device_put(host, target) if target is not None else jax.device_put(host)
-            # Wait for the transfer so the host buffer can go before the next parameter is read.
-            placed.block_until_ready()
-            del host
-            _set(params, src.path, placed)
+        params = assemble(cfg, plan, read, shardings, check)
     return cfg, params
 
 
@@ -200,7 +169,7 @@ def _tensors(arch: str, cfg: ModelConfig, params: dict, np_dtype: np.dtype):
     tail = [t for t in targets[first_layered:] if not t.layered]
 
     def get_whole(path):
-        return _host(_lookup(params, path, "params"))
+        return _host(lookup(params, path, "params"))
 
     for t in head:
         yield t.name, t.from_ours(get_whole).astype(np_dtype)
@@ -209,7 +178,7 @@ def _tensors(arch: str, cfg: ModelConfig, params: dict, np_dtype: np.dtype):
 
         def get_layer(path, i=i, cache=cache):
             if path not in cache:
-                cache[path] = _host(_lookup(params, path, "params")[i])
+                cache[path] = _host(lookup(params, path, "params")[i])
             return cache[path]
         for t in targets:
             if t.layered:
@@ -244,7 +213,7 @@ def save_hf(path: str | os.PathLike, cfg: ModelConfig, params: dict, *, tokenize
         tokenizer = load_tokenizer_dir(tokenizer)
     ids = _tokenizer_ids(tokenizer)
     writer = jax.process_index() == 0
-    tensors = _tensors(arch, cfg, params, _np_dtype(out_dtype))
+    tensors = _tensors(arch, cfg, params, np_dtype(out_dtype))
     if not writer:
         for _ in tensors:  # take part in the gathers, write nothing
             pass
