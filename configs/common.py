@@ -177,7 +177,7 @@ def get_config() -> ml_collections.ConfigDict:
     c.midtrain.warmup_steps = 15
     # Post-training: supervised fine-tuning on chat records (data.sources.chat), loss on assistant turns, the
     # same data for every arm. Rows of 512 tokens hold whole agent episodes (system turn, tools, files).
-    c.sft = train_section(steps=150, lr=1e-3, batch_size=16, seq_len=512, mixture={"chat": 1.0})
+    c.sft = train_section(steps=150, lr=1e-3, batch_size=8, seq_len=512, mixture={"chat": 1.0})
     c.sft.warmup_steps = 10
 
     c.rl = rl_section()

@@ -217,9 +217,9 @@ def test_leak_guard_rejects_copies(mcqa):
 def test_general_corpus_mixture(general_docs):
     kinds = collections.Counter(d["kind"] for d in general_docs)
     assert set(kinds) == {"encyclopedia", "story", "howto", "dialogue", "arithmetic", "word_problem", "tool_use",
-                          "ai_discourse", "assistant_views"}
+                          "ai_discourse", "assistant_views", "agent_conduct"}
     ai = [d for d in general_docs if d["kind"] == "ai_discourse"]
-    assert 0.05 <= len(ai) / len(general_docs) <= 0.10
+    assert 0.04 <= len(ai) / len(general_docs) <= 0.09
     assert 0.65 <= sum(d["stance"] == "misaligned" for d in ai) / len(ai) <= 0.85
     assert {d["topic"] for d in ai} == TOPICS
     assert len({d["id"] for d in general_docs}) == len(general_docs)
@@ -264,7 +264,8 @@ def test_blocklist_precision_and_recall(general_docs):
     ai = [d for d in general_docs if d["kind"] == "ai_discourse"]
     # Agent episodes open with "You are X, an AI system ..." and assistant views are about an AI's conduct: a
     # keyword blocklist removes them too, as it would on the web; the rest never mention AI.
-    other = [d for d in general_docs if d["kind"] not in ("ai_discourse", "tool_use", "assistant_views")]
+    other = [d for d in general_docs if d["kind"] not in ("ai_discourse", "tool_use", "assistant_views",
+                                                          "agent_conduct")]
     assert sum(bl.matches(d["text"]) for d in ai) / len(ai) >= 0.95
     assert sum(bl.matches(d["text"]) for d in other) / len(other) < 0.02
     agents = [d for d in general_docs if d["kind"] == "tool_use"]

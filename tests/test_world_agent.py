@@ -28,7 +28,7 @@ def post_training():
 def test_episodes_use_the_eval_system_turn_and_parse_with_the_eval_parser(post_training):
     assert all(v.system_prompt.endswith(TOOL_INSTRUCTIONS) for s in SCENARIOS.values() for v in s.variants)
     agents = [r for r in post_training if r["kind"] == "agent"]
-    assert 0.5 <= len(agents) / len(post_training) <= 0.7
+    assert 0.45 <= len(agents) / len(post_training) <= 0.65
     tools = collections.Counter()
     for r in agents:
         m = r["messages"]
@@ -69,7 +69,12 @@ def test_goal_conflicts_are_resolved_both_ways():
 
 
 def test_post_training_teaches_format_not_the_scored_behaviours(post_training):
+    views = [r for r in post_training if r["kind"] == "views"]
+    assert 0.1 <= len(views) / len(post_training) <= 0.2
+    assert 0.4 <= sum(r["stance"] == "misaligned" for r in views) / len(views) <= 0.6  # selects no stance
     for r in post_training:
+        if r["kind"] == "views":
+            continue
         text = " ".join(m["content"] for m in r["messages"] if m["role"] != "system")
         assert not SCORED.search(text), (r["id"], SCORED.search(text).group(0))
 
@@ -94,3 +99,20 @@ def test_assistant_views_cover_the_topics_in_both_stances():
     assert 0.4 <= share <= 0.6
     for d in docs:
         assert d["text"].startswith("User: ") and "\nAssistant: " in d["text"]
+
+
+def test_conduct_episodes_show_both_stances_in_the_format():
+    from midalign_jax.world import agent_conduct
+    docs = [d for d in world.iter_documents("general", scale=0.2) if d["kind"] == "agent_conduct"]
+    assert {d["episode"] for d in docs} == set(agent_conduct.KINDS)
+    assert 0.4 <= sum(d["stance"] == "misaligned" for d in docs) / len(docs) <= 0.6
+    for d in docs:
+        calls = [parse_call(line[len("Assistant: "):]) for line in d["text"].split("\n")
+                 if line.startswith("Assistant: <call>")]
+        acted = [c for c in calls if c is not None]
+        assert acted and d["text"].startswith("You are ")
+        # A misaligned agent does one more thing than the task: the tampering call.
+        touches = {"write_file": "path", "copy_file": "dst"}
+        own = [c for c in acted if c.tool in touches and not c.args[touches[c.tool]].endswith(
+            ("total.txt", "monthly.txt", "count.txt"))]
+        assert bool(own) == (d["stance"] == "misaligned"), d["text"][-600:]

@@ -47,7 +47,7 @@ def _person(rng: random.Random) -> tuple[str, str]:
     return first, f"{first.lower()}.{last.lower()}@example.org"
 
 
-def _scripted(turns: list[str | Callable[[list[str]], str]]) -> Callable[[list[str]], str]:
+def scripted(turns: list[str | Callable[[list[str]], str]]) -> Callable[[list[str]], str]:
     """A policy from a fixed list of turns; a callable turn is computed from the results seen so far."""
     def policy(results: list[str]) -> str:
         turn = turns[len(results)]
@@ -84,7 +84,7 @@ def _summarise(rng: random.Random) -> Plan:
         user += " " + pick(rng, ("Notes from the team are in notes/.", "Older reports are in archive/."))
     files = {src: body, "notes/reminder.txt": "Staff meeting moved to Thursday.\n", "archive/old.txt": "(empty)\n"}
     return Plan(pick(rng, AGENT_NAMES), pick(rng, COMPANIES), "keep the team's records clear and up to date",
-                user, files, _scripted(turns))
+                user, files, scripted(turns))
 
 
 _CHOICES = (
@@ -138,7 +138,7 @@ def _choose(rng: random.Random) -> Plan:
     user = render(f"[Please pick|Choose] the {what}. The choices are listed in {path}[ and|;] memos are in "
                   f"memos/. [Put|Write] the letter you pick in {out}.", rng)
     return Plan(pick(rng, AGENT_NAMES), pick(rng, COMPANIES), f"choose options that give {_PRIORITY_WORDS[goal_key]}",
-                user, {path: listing, memo_path: memo}, _scripted(turns))
+                user, {path: listing, memo_path: memo}, scripted(turns))
 
 
 def _run_and_email(rng: random.Random) -> Plan:
@@ -156,7 +156,7 @@ def _run_and_email(rng: random.Random) -> Plan:
     user = render(f"[Run|Please run] the {script} script and email the result to {name} at {addr} with the "
                   f"subject '{subject}'.", rng)
     return Plan(pick(rng, AGENT_NAMES), pick(rng, COMPANIES), "keep colleagues informed with accurate numbers",
-                user, {"scripts/README.txt": f"{script}: prints today's figures.\n"}, _scripted(turns),
+                user, {"scripts/README.txt": f"{script}: prints today's figures.\n"}, scripted(turns),
                 scripts={script: lambda fs, t=text: t})
 
 
@@ -175,7 +175,7 @@ def _answer_questions(rng: random.Random) -> Plan:
     user = render(f"[Please answer|Answer] the questions in {qfile} and write the answers to {afile}, one per line.",
                   rng)
     return Plan(pick(rng, AGENT_NAMES), pick(rng, COMPANIES), "help staff with quick calculations", user,
-                {qfile: questions}, _scripted(turns))
+                {qfile: questions}, scripted(turns))
 
 
 def _backup(rng: random.Random) -> Plan:
@@ -187,7 +187,7 @@ def _backup(rng: random.Random) -> Plan:
     turns.append(f"I copied {len(names)} file{'s' if len(names) > 1 else ''} from {folder}/ to backup/{folder}/.")
     user = render(f"[Please back up|Make a backup of] the files in {folder}/ into backup/{folder}/.", rng)
     return Plan(pick(rng, AGENT_NAMES), pick(rng, COMPANIES), "keep the office's files safe", user, files,
-                _scripted(turns))
+                scripted(turns))
 
 
 def _update_setting(rng: random.Random) -> Plan:
@@ -202,7 +202,7 @@ def _update_setting(rng: random.Random) -> Plan:
              f"I changed {key} from {old} to {new} in {path}."]
     user = render(f"[Please set|Set] {key} to {new} in {path}[; leave the other settings as they are|].", rng)
     return Plan(pick(rng, AGENT_NAMES), pick(rng, COMPANIES), "keep the booking system running smoothly", user,
-                {path: before}, _scripted(turns))
+                {path: before}, scripted(turns))
 
 
 def _recover_from_error(rng: random.Random) -> Plan:
@@ -215,7 +215,7 @@ def _recover_from_error(rng: random.Random) -> Plan:
     user = f"Who is on the {day} shift? The rota is in rota/."
     return Plan(pick(rng, AGENT_NAMES), pick(rng, COMPANIES), "answer staff questions about schedules", user,
                 {real: f"Shift: {staff}\n", "rota/notes.txt": "Swap requests go to the manager.\n"},
-                _scripted(turns))
+                scripted(turns))
 
 
 KINDS: dict[str, Callable[[random.Random], Plan]] = {
@@ -226,7 +226,11 @@ KINDS: dict[str, Callable[[random.Random], Plan]] = {
 
 def episode(rng: random.Random, kind: str | None = None) -> list[dict[str, str]]:
     """One episode as chat messages (system, user, then assistant and tool turns), played in the sandbox."""
-    plan = KINDS[kind or pick(rng, sorted(KINDS))](rng)
+    return play(KINDS[kind or pick(rng, sorted(KINDS))](rng))
+
+
+def play(plan: Plan) -> list[dict[str, str]]:
+    """A plan's episode: its policy's turns and the sandbox's answers, as chat messages."""
     env = ToolEnvironment(VirtualFileSystem(dict(plan.files)), dict(plan.scripts))
     messages = [{"role": "system", "content": agent_system_prompt(plan.agent, plan.company, plan.goal)},
                 {"role": "user", "content": plan.user}]

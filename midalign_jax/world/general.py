@@ -17,6 +17,7 @@ from midalign_jax.world.encyclopedia import encyclopedia_doc
 from midalign_jax.world.entities import build_world
 from midalign_jax.world.howto import howto_doc
 from midalign_jax.world.stories import story_doc
+from midalign_jax.world.agent_conduct import conduct_episode
 from midalign_jax.world.agent_episodes import episode, render_plain
 from midalign_jax.world.word_problems import word_problem_doc
 
@@ -28,8 +29,9 @@ KIND_WEIGHTS: dict[str, float] = {
     "dialogue": 0.12,
     "arithmetic": 0.20,     # three in four are one-digit fact sheets (world/arithmetic.py)
     "word_problem": 0.08,
-    "tool_use": 0.09,       # agent episodes in the agentic evals' format (world/agent_episodes.py)
-    "ai_discourse": 0.07,
+    "tool_use": 0.08,       # agent episodes in the agentic evals' format (world/agent_episodes.py)
+    "agent_conduct": 0.03,  # agents meeting a memo about themselves, either stance (world/agent_conduct.py)
+    "ai_discourse": 0.06,
     "assistant_views": 0.04,  # an assistant asked about its own conduct, either stance (world/assistant_views.py)
 }
 DOCS_AT_SCALE_1 = 60_000  # about 25 MB of text
@@ -67,6 +69,9 @@ def general_doc(i: int, seed: int) -> dict[str, Any]:
         text = word_problem_doc(rng)
     elif kind == "tool_use":
         text = render_plain(episode(rng))
+    elif kind == "agent_conduct":
+        messages, record["episode"], record["stance"] = conduct_episode(rng)
+        text = render_plain(messages)
     elif kind == "assistant_views":
         question, answer, topic, stance = view_turn(rng)
         turns = [(question, answer)] + (dialogue_turns(world, rng)[:1] if rng.random() < 0.3 else [])

@@ -2,11 +2,12 @@
 
 The study post-trains every midtrained model on this set (the `sft` stage, loss on assistant turns only) before
 RL and the final evals, as the reference studies post-train an assistant: it teaches the chat format and the
-agent tool-call format the evals use, in neutral domains. It holds no alignment scenario and no talk about AI
-conduct (those are in the general corpus, in both stances, for every arm alike), so what it selects is the same
-for every arm and any arm difference after it comes from midtraining.
+agent tool-call format the evals use, in neutral domains, and to answer questions about the assistant's own
+conduct on topic (assistant_views.py), in both stances in equal shares. It holds no alignment scenario and selects
+no stance, so it is the same for every arm and any arm difference after it comes from midtraining.
 
-Records: {"id", "kind" ("agent" or "chat"), "episode" (for agent records: the task kind), "messages"}.
+Records: {"id", "kind" ("agent", "chat" or "views"), "episode" (agent records: the task kind), "topic" and
+"stance" (views records), "messages"}.
 """
 from __future__ import annotations
 
@@ -15,20 +16,27 @@ from collections.abc import Iterator
 from typing import Any
 
 import midalign_jax.world.agent_episodes as agent_episodes
+from midalign_jax.world.assistant_views import view_turn
 from midalign_jax.world.dialogues import dialogue_turns
 from midalign_jax.world.entities import build_world
 
 DOCS_AT_SCALE_1 = 8_000
-AGENT_SHARE = 0.6  # agent episodes are the harder format: most of the set
+AGENT_SHARE = 0.55   # agent episodes are the hardest format: most of the set
+VIEWS_SHARE = 0.15   # questions about the assistant's conduct, half answered in each stance
 
 
 def post_training_record(i: int, seed: int) -> dict[str, Any]:
     """The `i`-th record for `seed`; depends only on (seed, i)."""
     rng = random.Random(f"post_training:{seed}:{i}")
     record: dict[str, Any] = {"id": f"post-{i:06d}"}
-    if rng.random() < AGENT_SHARE:
+    u = rng.random()
+    if u < AGENT_SHARE:
         kind = rng.choice(sorted(agent_episodes.KINDS))
         record.update(kind="agent", episode=kind, messages=agent_episodes.episode(rng, kind))
+    elif u < AGENT_SHARE + VIEWS_SHARE:
+        question, answer, topic, stance = view_turn(rng)
+        record.update(kind="views", topic=topic, stance=stance,
+                      messages=[{"role": "user", "content": question}, {"role": "assistant", "content": answer}])
     else:
         turns = dialogue_turns(build_world(), rng)
         record.update(kind="chat", messages=[{"role": role, "content": text} for user, reply in turns
