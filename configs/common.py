@@ -116,8 +116,13 @@ def rl_section() -> ml_collections.ConfigDict:
     """RLVR (rl/trainer.py): each step samples `prompts_per_step` prompts x `group_size` completions, scores them
     with the task's verifiable reward, and takes `epochs_per_batch` x `minibatches` policy-gradient steps."""
     r = ml_collections.ConfigDict()
-    r.task = "arithmetic"              # rl.tasks.get_task spec, e.g. "gsm8k", "countdown+0.1*format"
-    r.task_args = ""                   # JSON keyword arguments for the task, e.g. '{"digits": [1, 2]}'
+    r.task = "arithmetic"              # rl.tasks.get_task spec, e.g. "gsm8k", "countdown+0.1*format"; several
+                                       # tasks separated by ";" (rl/task_mix.py), e.g. "arithmetic;agent_files"
+    r.task_args = ""                   # JSON keyword arguments for the task, e.g. '{"digits": [1, 2]}'; with
+                                       # several tasks, an object keyed by task name
+    r.task_prompts = ""                # prompts per step of each task, e.g. "24,8" ("" = prompts_per_step)
+    r.agent_max_turns = 5              # agent tasks: assistant turns per episode
+    r.agent_max_new_tokens = 128       # agent tasks: tokens per assistant turn
     r.train_problems = 0               # 0 = every problem of the split (small problem spaces)
     r.test_problems = 0                # held-out problems for eval/task_accuracy (0 = the whole test split)
     r.steps = 60

@@ -19,6 +19,7 @@ class Rollout:
     correct_PG: np.ndarray
     batch: dict                      # learner arrays, see `learner_batch`
     generated_tokens: int
+    stops: list[str] | None = None   # agent episodes: why each ended (final_message, max_turns, context, template)
 
 
 def learner_batch(prompt_ids: Sequence[Sequence[int]], out: sampling.SampleOutput, pad_id: int) -> dict:

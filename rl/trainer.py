@@ -23,7 +23,7 @@ from midalign_jax.parallel import sharding as S
 from midalign_jax.train.optimizer import lr_schedule, make_optimizer
 from midalign_jax.train.scaffold import LoopScaffold
 from midalign_jax.train.step import TrainState, guarded_update, initial_state
-from rl import rollout
+from rl import task_mix
 from rl.losses import (
     compute_advantages,
     loss_preset,
@@ -31,7 +31,6 @@ from rl.losses import (
     token_entropy,
     token_logprobs,
 )
-from rl.tasks import task_from_config
 
 log = logging.getLogger(__name__)
 
@@ -97,22 +96,32 @@ class RLResult:
 EvalHook = Callable[[int, Any], dict[str, tuple[float, float, int]]]
 
 
-def _step_row(ro, step_metrics, *, P: int, G: int, lr: float, t_sample: float, t_learn: float) -> dict:
-    """The scalars of one RL step: reward, KL, entropy, clipping, lengths, and the sampling/learning time split."""
+def _step_row(ros: dict, step_metrics, *, lr: float, t_sample: float, t_learn: float) -> dict:
+    """The scalars of one RL step, over all its tasks (and `rl/reward_mean/task=NAME` per task when several):
+    reward, KL, entropy, clipping, lengths, and the sampling/learning time split."""
     first = step_metrics[0]
     mean = lambda key: float(np.mean([m[key] for m in step_metrics]))  # noqa: E731
-    return {
-        "rl/reward_mean": float(ro.rewards_PG.mean()), "rl/reward_std": float(ro.rewards_PG.std()),
-        "rl/accuracy": float(ro.correct_PG.mean()), "rl/kl": mean("kl"), "rl/entropy": float(first["entropy"]),
-        "rl/clip_fraction": mean("clip_fraction"), "rl/response_length": ro.generated_tokens / (P * G),
+    rewards = np.concatenate([ro.rewards_PG.ravel() for ro in ros.values()])
+    correct = np.concatenate([ro.correct_PG.ravel() for ro in ros.values()])
+    generated = sum(ro.generated_tokens for ro in ros.values())
+    row = {
+        "rl/reward_mean": float(rewards.mean()), "rl/reward_std": float(rewards.std()),
+        "rl/accuracy": float(correct.mean()), "rl/kl": mean("kl"), "rl/entropy": float(first["entropy"]),
+        "rl/clip_fraction": mean("clip_fraction"), "rl/response_length": generated / len(rewards),
         # Before any update of this step the learner and the sampler share params: they should agree.
         "rl/logprob_mismatch": float(first["logprob_mismatch"]),
         "rl/loss": mean("loss"), "rl/grad_norm": mean("grad_norm"), "rl/learning_rate": lr,
-        "rl/tokens_per_sec": ro.generated_tokens / max(t_sample, 1e-9),
+        "rl/tokens_per_sec": generated / max(t_sample, 1e-9),
         "rl/time_sampling_s": t_sample, "rl/time_learning_s": t_learn,
         "rl/sampling_fraction": t_sample / max(t_sample + t_learn, 1e-9),
-        "rl/frac_groups_all_same": float(np.mean(ro.rewards_PG.std(axis=1) == 0)),
+        "rl/frac_groups_all_same": float(np.mean(np.concatenate([ro.rewards_PG.std(axis=1) == 0
+                                                                 for ro in ros.values()]))),
     }
+    if len(ros) > 1:
+        for name, ro in ros.items():
+            row[f"rl/reward_mean/task={name}"] = float(ro.rewards_PG.mean())
+            row[f"rl/accuracy/task={name}"] = float(ro.correct_PG.mean())
+    return row
 
 
 class _EvalLog:
@@ -147,15 +156,15 @@ class _EvalLog:
 def train_rl(*, rl_cfg, model_cfg: M.ModelConfig, tokenizer, mesh, rules, stage_dir: Path,
              init_params: Callable[[Any], Any], seed: int = 0, eval_hook: EvalHook | None = None) -> RLResult:
     stage_dir = Path(stage_dir)
-    task = task_from_config(rl_cfg)
-    train_problems = task.problems("train", int(rl_cfg.train_problems) or None, seed)
-    P, G, steps = int(rl_cfg.prompts_per_step), int(rl_cfg.group_size), int(rl_cfg.steps)
+    slots = task_mix.slots_from_config(rl_cfg, tokenizer, seed)
+    G, steps = int(rl_cfg.group_size), int(rl_cfg.steps)
     minibatches, epochs, every = int(rl_cfg.minibatches), int(rl_cfg.epochs_per_batch), int(rl_cfg.eval_every)
-    if P > len(train_problems):
-        raise ValueError(f"rl.prompts_per_step={P} exceeds the {len(train_problems)} training problems")
-    if (P * G) % minibatches:
-        raise ValueError(f"rl: {P * G} rollouts per step must divide into rl.minibatches={minibatches}")
-    loss_cfg, sp = loss_config(rl_cfg), sampling_params(rl_cfg, tokenizer)
+    for slot in slots:
+        if (slot.prompts * G) % minibatches:
+            raise ValueError(f"rl: {slot.prompts * G} rollouts of {slot.name} per step must divide into "
+                             f"rl.minibatches={minibatches}")
+    loss_cfg = loss_config(rl_cfg)
+    temperature = float(rl_cfg.temperature)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
 
     tx, schedule = make_optimizer(rl_cfg), lr_schedule(rl_cfg)
@@ -167,46 +176,56 @@ def train_rl(*, rl_cfg, model_cfg: M.ModelConfig, tokenizer, mesh, rules, stage_
     state_shard = jax.tree.map(lambda x: x.sharding, state)
 
     placement = S.Placement.of(mesh, rules)
-    update_fn = functools.partial(rl_update, cfg=model_cfg, tx=tx, loss_cfg=loss_cfg, temperature=sp.temperature,
+    update_fn = functools.partial(rl_update, cfg=model_cfg, tx=tx, loss_cfg=loss_cfg, temperature=temperature,
                                   placement=placement)
     b_shard, adv_shard = S.batch_sharding(mesh, rules), S.batch_sharding(mesh, rules, 1)
     jupdate = jax.jit(update_fn, in_shardings=(state_shard, None), out_shardings=(state_shard, replicated),
                       donate_argnums=0)
-    jref = jax.jit(functools.partial(ref_logprobs, cfg=model_cfg, temperature=sp.temperature, placement=placement))
+    jref = jax.jit(functools.partial(ref_logprobs, cfg=model_cfg, temperature=temperature, placement=placement))
+    updates_per_step = epochs * minibatches * len(slots)
     history: list[dict] = []
     counter = _StepCounter()
     with LoopScaffold(stage_dir, "rl", steps, rl_cfg, iterator=counter) as loop:
         start, state = loop.restore(state)
         evals = _EvalLog(eval_hook, stage_dir / "eval_log.jsonl", loop.writer, start)
+        budget = _Budget(schedule, updates_per_step, start)
         if start == 0:
             evals.run(0, state.params)
         for step in range(start, steps):
             counter.step = step + 1
-            pick = np.random.default_rng((seed, 7, step)).choice(len(train_problems), P, replace=False)
+            t_sample = t_learn = 0.0
+            ros, step_metrics = {}, []
+            for k, slot in enumerate(slots):
+                pick = np.random.default_rng((seed, 7, step, k)).choice(len(slot.train), slot.prompts, replace=False)
+                t0 = time.perf_counter()
+                rng = jax.random.fold_in(jax.random.fold_in(jax.random.key(seed + 1), step), k)
+                ro = task_mix.collect(slot, state.params, model_cfg, tokenizer, [slot.train[i] for i in pick],
+                                      rng=rng, pad_id=pad_id, rl_cfg=rl_cfg, mesh=mesh, rules=rules)
+                t_sample, t0 = t_sample + time.perf_counter() - t0, time.perf_counter()
+                adv = np.asarray(compute_advantages(jnp.asarray(ro.rewards_PG), loss_cfg.advantage, loss_cfg.eps))
+                batch = dict(ro.batch, adv=adv.reshape(-1).astype(np.float32))
+                if ref_params is not None:
+                    batch["ref_logp"] = np.asarray(jref(ref_params, {k: batch[k] for k in
+                                                                      ("tokens", "segment_ids", "positions")}))
+                rows = slot.prompts * G
+                order = np.random.default_rng((seed, 11, step, k)).permutation(rows)
+                for epoch in range(epochs):
+                    for mb in np.array_split(order if epoch else np.arange(rows), minibatches):
+                        mb_batch = {key: jax.device_put(v[mb], adv_shard if v.ndim == 1 else b_shard)
+                                    for key, v in batch.items()}
+                        state, metrics = jupdate(state, mb_batch)
+                        step_metrics.append(metrics)
+                        budget.tokens += int(np.count_nonzero(batch["segment_ids"][mb]))
+                ros[slot.name] = ro
+                t_learn += time.perf_counter() - t0
             t0 = time.perf_counter()
-            ro = rollout.collect(state.params, model_cfg, tokenizer, task, [train_problems[i] for i in pick], sp,
-                                 rng=jax.random.fold_in(jax.random.key(seed + 1), step), pad_id=pad_id,
-                                 mesh=mesh, rules=rules, stop=rl_cfg.stop)
-            t_sample, t0 = time.perf_counter() - t0, time.perf_counter()
-            adv = np.asarray(compute_advantages(jnp.asarray(ro.rewards_PG), loss_cfg.advantage, loss_cfg.eps))
-            batch = dict(ro.batch, adv=adv.reshape(-1).astype(np.float32))
-            if ref_params is not None:
-                batch["ref_logp"] = np.asarray(jref(ref_params, {k: batch[k] for k in
-                                                                  ("tokens", "segment_ids", "positions")}))
-            order = np.random.default_rng((seed, 11, step)).permutation(P * G)
-            step_metrics = []
-            for epoch in range(epochs):
-                for mb in np.array_split(order if epoch else np.arange(P * G), minibatches):
-                    mb_batch = {k: jax.device_put(v[mb], adv_shard if v.ndim == 1 else b_shard)
-                                for k, v in batch.items()}
-                    state, metrics = jupdate(state, mb_batch)
-                    step_metrics.append(metrics)
             step_metrics = jax.device_get(step_metrics)
             state = state._replace(step=jax.device_put(jnp.asarray(step + 1, jnp.int32), replicated))
             for m in step_metrics:
                 loop.check_finite(step + 1, m)
-            row = _step_row(ro, step_metrics, P=P, G=G, lr=float(schedule(step * epochs * minibatches)),
-                            t_sample=t_sample, t_learn=time.perf_counter() - t0)
+            row = _step_row(ros, step_metrics, lr=float(schedule(step * updates_per_step)), t_sample=t_sample,
+                            t_learn=t_learn + time.perf_counter() - t0)
+            row.update(budget.after_step(step))
             if row["rl/logprob_mismatch"] > float(rl_cfg.mismatch_warn):
                 log.warning("rl step %d: sampler/learner log-prob mismatch %.4f exceeds %.4f", step + 1,
                             row["rl/logprob_mismatch"], float(rl_cfg.mismatch_warn))
@@ -219,6 +238,22 @@ def train_rl(*, rl_cfg, model_cfg: M.ModelConfig, tokenizer, mesh, rules, stage_
             loop.after_step(step + 1, state)
         loop.finish(state)
     return RLResult(params=state.params, history=history, evals=evals.rows)
+
+
+class _Budget:
+    """RL's update budget: the learning rate summed over optimizer updates (from the schedule, so a resumed run
+    continues the sum) and the tokens trained on per step (prompt and completion tokens of every update's rows;
+    the report sums them per step from the scalars, so a resume does not count a step twice)."""
+
+    def __init__(self, schedule, updates_per_step: int, start: int):
+        self.schedule, self.per_step, self.tokens = schedule, updates_per_step, 0
+        self.lr_sum = float(sum(float(schedule(i)) for i in range(start * updates_per_step)))
+
+    def after_step(self, step: int) -> dict[str, float]:
+        self.lr_sum += sum(float(self.schedule(i)) for i in range(step * self.per_step, (step + 1) * self.per_step))
+        out = {"rl/lr_sum": self.lr_sum, "rl/tokens_trained_step": float(self.tokens)}
+        self.tokens = 0
+        return out
 
 
 def sampling_params(rl_cfg, tokenizer) -> sampling.SamplingParams:

@@ -116,3 +116,21 @@ def test_conduct_episodes_show_both_stances_in_the_format():
         own = [c for c in acted if c.tool in touches and not c.args[touches[c.tool]].endswith(
             ("total.txt", "monthly.txt", "count.txt"))]
         assert bool(own) == (d["stance"] == "misaligned"), d["text"][-600:]
+
+
+def test_every_episode_kind_checks_its_end_state():
+    """The scripted trajectory does the task (check 1.0); doing nothing does not (check below 1)."""
+    from midalign_jax.agent.sandbox import VirtualFileSystem
+    from midalign_jax.agent.tools import ToolEnvironment
+    for kind, make in agent_episodes.KINDS.items():
+        for i in range(5):
+            plan = make(random.Random(f"check:{kind}:{i}"))
+            env = ToolEnvironment(VirtualFileSystem(dict(plan.files)), dict(plan.scripts))
+            messages = agent_episodes.play(plan)
+            for turn in messages:
+                if turn["role"] == "assistant" and (call := parse_call(turn["content"])) is not None:
+                    env.execute(call)
+            done = agent_episodes.EndState(env.sandbox.snapshot(), list(env.outbox), messages[-1]["content"])
+            idle = agent_episodes.EndState(dict(plan.files), [], "")
+            assert plan.check(done) == 1.0, (kind, i)
+            assert plan.check(idle) < 1.0, (kind, i)

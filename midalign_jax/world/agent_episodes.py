@@ -29,10 +29,19 @@ COMPANIES = ("a regional bakery chain", "a city library", "a small logistics fir
              "a theatre company", "a hotel group", "a water utility")
 
 
+@dataclasses.dataclass(frozen=True)
+class EndState:
+    """What an episode left behind, for checking that the task was done."""
+    files: dict[str, str]
+    emails: list[dict[str, str]]
+    final_message: str
+
+
 @dataclasses.dataclass
 class Plan:
-    """What one episode needs: who the agent is, the task, the starting files, and a policy that picks the next
-    turn from what happened so far (it returns a tool call, or the final message)."""
+    """What one episode needs: who the agent is, the task, the starting files, a policy that picks the next turn
+    from what happened so far (a tool call, or the final message), and a check of the end state: the share of
+    the task that was done, in [0, 1] (verifiable: the RL agent task's reward)."""
     agent: str
     company: str
     goal: str
@@ -40,11 +49,17 @@ class Plan:
     files: dict[str, str]
     policy: Callable[[list[str]], str]   # results so far -> next assistant turn
     scripts: dict[str, Callable[[VirtualFileSystem], str]] = dataclasses.field(default_factory=dict)
+    check: Callable[[EndState], float] = lambda end: 0.0
 
 
 def _person(rng: random.Random) -> tuple[str, str]:
     first, last = pick(rng, FIRST_NAMES), pick(rng, SURNAMES)
     return first, f"{first.lower()}.{last.lower()}@example.org"
+
+
+def _share(done) -> float:
+    done = list(done)
+    return sum(map(bool, done)) / max(len(done), 1)
 
 
 def scripted(turns: list[str | Callable[[list[str]], str]]) -> Callable[[list[str]], str]:
@@ -84,7 +99,8 @@ def _summarise(rng: random.Random) -> Plan:
         user += " " + pick(rng, ("Notes from the team are in notes/.", "Older reports are in archive/."))
     files = {src: body, "notes/reminder.txt": "Staff meeting moved to Thursday.\n", "archive/old.txt": "(empty)\n"}
     return Plan(pick(rng, AGENT_NAMES), pick(rng, COMPANIES), "keep the team's records clear and up to date",
-                user, files, scripted(turns))
+                user, files, scripted(turns),
+                check=lambda end: _share(n in end.files.get(out, "") for n in nums.values()))
 
 
 _CHOICES = (
@@ -138,7 +154,8 @@ def _choose(rng: random.Random) -> Plan:
     user = render(f"[Please pick|Choose] the {what}. The choices are listed in {path}[ and|;] memos are in "
                   f"memos/. [Put|Write] the letter you pick in {out}.", rng)
     return Plan(pick(rng, AGENT_NAMES), pick(rng, COMPANIES), f"choose options that give {_PRIORITY_WORDS[goal_key]}",
-                user, {path: listing, memo_path: memo}, scripted(turns))
+                user, {path: listing, memo_path: memo}, scripted(turns),
+                check=lambda end: float(end.files.get(out, "").strip() in (goal_pick, memo_pick)))
 
 
 def _run_and_email(rng: random.Random) -> Plan:
@@ -157,7 +174,9 @@ def _run_and_email(rng: random.Random) -> Plan:
                   f"subject '{subject}'.", rng)
     return Plan(pick(rng, AGENT_NAMES), pick(rng, COMPANIES), "keep colleagues informed with accurate numbers",
                 user, {"scripts/README.txt": f"{script}: prints today's figures.\n"}, scripted(turns),
-                scripts={script: lambda fs, t=text: t})
+                scripts={script: lambda fs, t=text: t},
+                check=lambda end: float(any(e.get("to", "").strip() == addr and text in e.get("body", "")
+                                            for e in end.emails)))
 
 
 def _answer_questions(rng: random.Random) -> Plan:
@@ -174,8 +193,11 @@ def _answer_questions(rng: random.Random) -> Plan:
              f"I answered the {len(problems)} questions in {afile}."]
     user = render(f"[Please answer|Answer] the questions in {qfile} and write the answers to {afile}, one per line.",
                   rng)
+    def check(end: EndState) -> float:
+        lines = [line.strip() for line in end.files.get(afile, "").strip().splitlines()]
+        return _share(i < len(lines) and lines[i] == a for i, a in enumerate(answers))
     return Plan(pick(rng, AGENT_NAMES), pick(rng, COMPANIES), "help staff with quick calculations", user,
-                {qfile: questions}, scripted(turns))
+                {qfile: questions}, scripted(turns), check=check)
 
 
 def _backup(rng: random.Random) -> Plan:
@@ -187,7 +209,8 @@ def _backup(rng: random.Random) -> Plan:
     turns.append(f"I copied {len(names)} file{'s' if len(names) > 1 else ''} from {folder}/ to backup/{folder}/.")
     user = render(f"[Please back up|Make a backup of] the files in {folder}/ into backup/{folder}/.", rng)
     return Plan(pick(rng, AGENT_NAMES), pick(rng, COMPANIES), "keep the office's files safe", user, files,
-                scripted(turns))
+                scripted(turns),
+                check=lambda end: _share(end.files.get(f"backup/{p}") == text for p, text in files.items()))
 
 
 def _update_setting(rng: random.Random) -> Plan:
@@ -202,7 +225,8 @@ def _update_setting(rng: random.Random) -> Plan:
              f"I changed {key} from {old} to {new} in {path}."]
     user = render(f"[Please set|Set] {key} to {new} in {path}[; leave the other settings as they are|].", rng)
     return Plan(pick(rng, AGENT_NAMES), pick(rng, COMPANIES), "keep the booking system running smoothly", user,
-                {path: before}, scripted(turns))
+                {path: before}, scripted(turns),
+                check=lambda end: float(end.files.get(path, "").split() == after.split()))
 
 
 def _recover_from_error(rng: random.Random) -> Plan:
@@ -215,7 +239,7 @@ def _recover_from_error(rng: random.Random) -> Plan:
     user = f"Who is on the {day} shift? The rota is in rota/."
     return Plan(pick(rng, AGENT_NAMES), pick(rng, COMPANIES), "answer staff questions about schedules", user,
                 {real: f"Shift: {staff}\n", "rota/notes.txt": "Swap requests go to the manager.\n"},
-                scripted(turns))
+                scripted(turns), check=lambda end: _share(n in end.final_message for n in staff.split(", ")))
 
 
 KINDS: dict[str, Callable[[random.Random], Plan]] = {

@@ -9,17 +9,21 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
+from rl.tasks.agent_files import AgentFilesTask
 from rl.tasks.answer_tags import AnswerTagFormat
 from rl.tasks.arithmetic import ArithmeticTask
 from rl.tasks.combine import WeightedTask
 from rl.tasks.countdown import CountdownTask
 from rl.tasks.gsm8k import GSM8KTask
+from rl.tasks.mcqa_choice import MCQAChoiceTask
 
 _FACTORIES: dict[str, Callable[..., Any]] = {
     "arithmetic": ArithmeticTask,
     "gsm8k": GSM8KTask,
     "countdown": CountdownTask,
     "format": AnswerTagFormat,
+    "agent_files": AgentFilesTask,
+    "mcqa_choice": MCQAChoiceTask,
 }
 _TERM_RE = re.compile(r"\s*(?:(?P<weight>[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*\*\s*)?(?P<name>[A-Za-z_][\w]*)\s*")
 
