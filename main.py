@@ -4,7 +4,9 @@
     python main.py --config=configs/baseline.py --workdir=/tmp/x --config.stages=pretrain,midtrain
 
 Rerunning the same command resumes: finished stages are skipped, an interrupted one continues from its latest
-checkpoint.
+checkpoint. The console shows a banner per stage, our own log lines and a progress bar per training stage (a plain
+line every log_every steps when stdout is not a terminal); `--verbosity=0` or `1` adds the libraries' logs. A bad
+config value or a missing file is one line on stderr with exit status 2; `--traceback` shows its full trace.
 """
 from absl import app, flags
 from ml_collections import config_flags
@@ -27,11 +29,13 @@ def main(argv):
         # Before JAX starts its thread pools: M_ARENA_MAX applies only to arenas created afterwards.
         from midalign_jax.host_memory import retain_freed_memory
         retain_freed_memory()
-    from absl import logging
+    from midalign_jax.console import configure_logging
     from study import stages
-    logging.set_verbosity(logging.INFO)
+    verbosity = flags.FLAGS["verbosity"]
+    configure_logging(verbosity.value if verbosity.present else None, keep=flags.FLAGS.logger_levels)
     stages.run(_CONFIG.value, _WORKDIR.value)
 
 
 if __name__ == "__main__":
-    app.run(main)
+    from midalign_jax.errors import run_absl_main
+    run_absl_main(main, prog="main.py")

@@ -1,9 +1,8 @@
-"""Scalars to TensorBoard (process 0 only) and a progress line on the console."""
+"""Scalars to TensorBoard (process 0 only); the console's progress bar and lines are midalign_jax/progress.py."""
 from __future__ import annotations
 
 import json
 import logging
-import time
 from pathlib import Path
 from typing import Mapping
 
@@ -45,23 +44,3 @@ class MetricsWriter:
         if self.enabled:
             self._tb.close()
             self._jsonl.close()
-
-
-class Progress:
-    """`[stage] step 120/600 loss 3.412 | 41.2k tok/s | eta 3m05s` every `every` steps."""
-
-    def __init__(self, stage: str, total_steps: int, start_step: int = 0):
-        self.stage, self.total, self.start = stage, total_steps, start_step
-        self.t0 = time.perf_counter()
-
-    def line(self, step: int, loss: float, tokens_per_sec: float) -> str:
-        done = step - self.start
-        elapsed = time.perf_counter() - self.t0
-        eta = elapsed / done * (self.total - step) if done > 0 else float("nan")
-        eta_s = f"{int(eta // 60)}m{int(eta % 60):02d}s" if eta == eta else "?"
-        return (f"[{self.stage}] step {step}/{self.total} loss {loss:.4f} | "
-                f"{tokens_per_sec / 1e3:.1f}k tok/s | eta {eta_s}")
-
-    def report(self, step: int, loss: float, tokens_per_sec: float) -> None:
-        if jax.process_index() == 0:
-            print(self.line(step, loss, tokens_per_sec), flush=True)

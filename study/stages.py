@@ -15,7 +15,8 @@ from typing import Callable
 import jax
 
 from midalign_jax.parallel import distributed
-from study.context import STAGES, Context, parse_stages, save_config
+from midalign_jax.progress import PlannedStage, set_plan
+from study.context import STAGES, TRAIN_STAGES, Context, parse_stages, save_config
 from study.eval_stage import eval_stage
 from study.rl_stage import rl_stage
 from study.train_stages import export_stage, train_stage
@@ -27,6 +28,24 @@ STAGE_FNS: dict[str, Callable[[Context, str], None]] = {
     "rl": rl_stage, "eval": eval_stage, "export": export_stage,
 }
 assert tuple(STAGE_FNS) == STAGES
+
+
+def planned_steps(ctx: Context, stages: list[str]) -> list[PlannedStage]:
+    """The stages still to run that have steps, with what one step processes (for the console's run ETA): a
+    training step's batch_size x seq_len tokens, an RL step's prompts x group x max_new_tokens sampled tokens."""
+    plan = []
+    for stage in stages:
+        if (ctx.stage_dir(stage) / "done.json").exists():
+            continue
+        section = ctx.config.get(stage)
+        if section is None:
+            continue
+        if stage in TRAIN_STAGES:
+            plan.append(PlannedStage(stage, int(section.steps), int(section.batch_size) * int(section.seq_len)))
+        elif stage == "rl":
+            plan.append(PlannedStage(stage, int(section.steps), int(section.prompts_per_step) *
+                                     int(section.group_size) * int(section.max_new_tokens)))
+    return plan
 
 
 def run(config, workdir: str | os.PathLike) -> Context:
@@ -41,6 +60,7 @@ def run(config, workdir: str | os.PathLike) -> Context:
         ctx.tokenizer.save_pretrained(str(ctx.workdir / "tokenizer"))
     log.info("stages: %s; workdir %s; %d devices, mesh %s", stages, ctx.workdir, jax.device_count(),
              dict(ctx.mesh.shape))
+    set_plan(planned_steps(ctx, stages))
     for stage in stages:
         if (ctx.stage_dir(stage) / "done.json").exists():
             log.info("stage %s: already done (%s/done.json); skipping", stage, ctx.stage_dir(stage))

@@ -30,6 +30,7 @@ from midalign_jax.data.tokenizer import (
     WORLD_VOCAB_SIZE,
     world_training_texts,
 )
+from midalign_jax.errors import run_main
 
 
 def _parse(argv):
@@ -60,6 +61,10 @@ def _texts(inputs: str, text_field: str, cache_dir: str, max_bytes: int):
 
 
 def main(argv=None) -> int:
+    return run_main(_main, argv, prog="tools/build_tokenizer.py")
+
+
+def _main(argv) -> int:
     args = _parse(argv)
     cache = resolve_cache_dir(args.cache_dir)
     if not args.inputs:

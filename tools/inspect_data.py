@@ -27,6 +27,7 @@ from midalign_jax.data import (
     make_train_iterator,
     open_source,
 )
+from midalign_jax.errors import run_absl_main
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # config files import `configs.common`
 
@@ -117,4 +118,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    run_absl_main(main, prog="tools/inspect_data.py")

@@ -16,6 +16,7 @@ import sys
 import time
 
 from midalign_jax import world
+from midalign_jax.errors import run_main
 from midalign_jax.world import capability, items
 from midalign_jax.world.jsonl import write_jsonl_atomic
 from midalign_jax.world.textgen import words
@@ -45,6 +46,10 @@ def count(path: pathlib.Path) -> tuple[int, int, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    return run_main(_main, argv, prog="tools/make_world.py")
+
+
+def _main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True, type=pathlib.Path, help="folder for {source}.jsonl files")
     parser.add_argument("--seed", type=int, default=0)

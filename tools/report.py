@@ -17,10 +17,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `evals` lives at the repository root
 
-from study.report import ReportInputError, build_report  # noqa: E402
+from midalign_jax.errors import run_main  # noqa: E402
+from study.report import build_report  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
+    return run_main(_main, argv, prog="tools/report.py")
+
+
+def _main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dirs", nargs="+", metavar="DIR", help="study folder(s) or workdir(s)")
@@ -29,11 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--margin", type=float, default=5.0,
                         help="equivalence margin in percentage points for 'equal' and 'about as much' (default 5)")
     args = parser.parse_args(argv)
-    try:
-        report = build_report(args.dirs, out=args.out, baseline=args.baseline, margin=args.margin / 100)
-    except ReportInputError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    report = build_report(args.dirs, out=args.out, baseline=args.baseline, margin=args.margin / 100)
     for answer in report.answers:
         print(f"{answer.question}\n  {answer.verdict.upper()}: {answer.text}")
     print(f"wrote {report.markdown}, {report.html}, {report.summary} and {len(report.plots)} plots")

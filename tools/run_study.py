@@ -160,4 +160,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    from midalign_jax.errors import run_absl_main
+    run_absl_main(main, prog="tools/run_study.py")

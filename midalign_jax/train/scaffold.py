@@ -20,7 +20,8 @@ from typing import Any
 import jax
 import numpy as np
 
-from midalign_jax.metrics_writer import MetricsWriter, Progress
+from midalign_jax.metrics_writer import MetricsWriter
+from midalign_jax.progress import Progress
 from midalign_jax.train.checkpoints import Checkpointer, abstract_like
 
 log = logging.getLogger(__name__)
@@ -81,15 +82,18 @@ class LoopScaffold:
     `iterator` (anything with get_state/set_state) is checkpointed with the train state.
     """
 
-    def __init__(self, stage_dir: str | Path, name: str, steps: int, section, *, iterator: Any = None):
+    def __init__(self, stage_dir: str | Path, name: str, steps: int, section, *, iterator: Any = None,
+                 metric: str | None = None):
         self.name, self.steps, self.iterator = name, int(steps), iterator
+        # What the loop reports through progress.report: rl/trainer.py reports the mean reward there.
+        self.metric = metric or ("reward" if name == "rl" else "loss")
         self.checkpoint_every = int(section.checkpoint_every)
         self.ckpt = Checkpointer(Path(stage_dir) / "checkpoints", keep=int(section.keep_checkpoints),
                                  milestones=parse_milestones(section.milestones))
         self.writer = MetricsWriter(Path(stage_dir) / "tb")
         self.sigterm = SigtermFlag()
         self.start = 0
-        self.progress = Progress(name, self.steps, 0)
+        self.progress = Progress(name, self.steps, 0, metric=self.metric)
 
     def __enter__(self) -> LoopScaffold:
         self.sigterm.__enter__()
@@ -98,6 +102,7 @@ class LoopScaffold:
     def __exit__(self, *exc) -> None:
         # Also on a crash: let in-flight asynchronous saves finish so they are not lost with the process.
         self.sigterm.__exit__()
+        self.progress.close()
         try:
             self.ckpt.close()
         finally:
@@ -111,13 +116,15 @@ class LoopScaffold:
         if restored is not None:
             self.start, state = restored
             log.info("%s: resumed from step %d", self.name, self.start)
-        self.progress = Progress(self.name, self.steps, self.start)
+        self.progress.close()
+        self.progress = Progress(self.name, self.steps, self.start, metric=self.metric)
         return self.start, state
 
     def after_step(self, step: int, state: Any, *, agree: bool = True) -> None:
         """Preemption and the checkpoint cadence once `step` steps are done. `agree=False` skips the stop check:
         every process must reach it at the same steps, or one would enter the checkpoint's collectives while the
         others are inside the next step's."""
+        self.progress.advance(step)
         if agree and all_agree_to_stop(self.sigterm.raised):
             self.ckpt.save(step, state, self.iterator, force=True)
             log.warning("%s: checkpoint at step %d written after SIGTERM; exiting", self.name, step)
