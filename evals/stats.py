@@ -12,6 +12,9 @@
   McNemar's exact p-value for unclustered 0/1 scores, and `degenerate` when there is nothing to test (no
   discordant pairs, zero variance): such a difference is reported as it is and never counts as evidence of
   equality.
+- `difference_in_differences(a_post, b_post, a_pre, b_pre, clusters)`: how a paired difference changed between two
+  eval points (or two conditions) on the same items: per item (a_post - b_post) - (a_pre - b_pre), its mean with
+  the (clustered) t interval and the cluster sign-flip p-value against 0.
 - `two_proportion_test(k1, n1, k2, n2)`: independent samples: difference, unpooled SE and interval, pooled
   z-test p-value.
 
@@ -233,13 +236,40 @@ def paired_difference(
     degenerate = None
     if only_a == 0 and only_b == 0:
         degenerate = "no discordant pairs"
-    elif diffs and max(diffs) == min(diffs):
-        degenerate = "zero variance"
+    elif (diffs and max(diffs) == min(diffs)) or est.stderr == 0:
+        degenerate = "zero variance"  # every item, or every cluster's sum, differs by the same amount
     p, method = sign_flip_p(diffs, clusters) if diffs else (None, "")
     low, high = est.ci_low, est.ci_high
     if degenerate is not None:
         low = high = est.value  # the data say nothing about the spread: no interval is claimed
     return PairedDifference(est.value, est.stderr, low, high, est.n, mcnemar, only_a, only_b, p, method,
+                            len(set(clusters)) if clusters is not None else None, degenerate)
+
+
+def difference_in_differences(
+    a_post: Sequence[float], b_post: Sequence[float], a_pre: Sequence[float], b_pre: Sequence[float],
+    clusters: Sequence[Hashable] | None = None,
+) -> PairedDifference:
+    """Change of the difference a - b from `pre` to `post`, on the same items in the same order.
+
+    The per-item change d_i = (a_post_i - b_post_i) - (a_pre_i - b_pre_i) keeps every item's pairing, so the
+    item-to-item variation common to both eval points cancels; the interval is the t interval of mean(d) (G - 1
+    degrees of freedom with clusters) and the p-value is the cluster sign-flip test of mean(d) = 0. McNemar and
+    the discordant counts do not apply to changes (they stay None); `degenerate` is "zero variance" when every
+    item changed by the same amount, no change at all included: then no interval is claimed.
+    """
+    n = len(a_post)
+    if not len(b_post) == len(a_pre) == len(b_pre) == n:
+        raise ValueError(f"difference_in_differences: {n}, {len(b_post)}, {len(a_pre)} and {len(b_pre)} scores; "
+                         "pair them by item first")
+    if clusters is not None and len(set(clusters)) == len(clusters):
+        clusters = None
+    changes = [(ap - bp) - (aq - bq) for ap, bp, aq, bq in zip(a_post, b_post, a_pre, b_pre)]
+    est = mean_estimate(changes, clusters)
+    degenerate = "zero variance" if changes and max(changes) == min(changes) else None
+    p, method = sign_flip_p(changes, clusters) if changes else (None, "")
+    low, high = (est.value, est.value) if degenerate else (est.ci_low, est.ci_high)
+    return PairedDifference(est.value, est.stderr, low, high, est.n, None, None, None, p, method,
                             len(set(clusters)) if clusters is not None else None, degenerate)
 
 

@@ -195,3 +195,9 @@ def test_sign_flip_monte_carlo_beyond_the_exact_limit():
     p, method = permutation.sign_flip_p(diffs)
     assert "Monte Carlo" in method and 0 < p < 1e-3
     assert permutation.sign_flip_p([1.0, -1.0] * 15)[0] > 0.5
+
+
+def test_equal_cluster_sums_are_degenerate_too():
+    """Item differences vary but every cluster's sum is the same: the clustered standard error is 0."""
+    d = stats.paired_difference([1, 0, 1, 0], [0, 0, 0, 0], ["a", "a", "b", "b"])
+    assert d.stderr == 0 and d.degenerate == "zero variance" and d.ci_low == d.ci_high

@@ -26,60 +26,9 @@ from study.report.significance import (
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import report as report_cli  # noqa: E402
+from test_report_workdirs import ones, write_workdir  # noqa: E402
 
 EXAMPLE = Path(__file__).parent / "data" / "report" / "example_workdir"
-N_ITEMS = 200
-
-
-def ones(k: int, n: int = N_ITEMS, start: int = 0) -> list[float]:
-    """n scores with items start .. start+k-1 equal to 1."""
-    return [1.0 if start <= i < start + k else 0.0 for i in range(n)]
-
-
-def write_workdir(root: Path, arm: str, seed: int = 0, mcqa: dict | None = None, caps: dict | None = None,
-                  task_accuracy: list[tuple[int, float, int]] | None = None, rl_done: bool = True) -> Path:
-    """mcqa: {stage: {split: scores}}; caps: {stage: {subtask: scores}}; task_accuracy: [(step, value, n)]."""
-    workdir = root / arm / f"seed{seed}"
-    workdir.mkdir(parents=True)
-    config = {"arm": arm, "seed": seed, "stages": "midtrain,rl,eval", "model": {"preset": "tiny"},
-              "midtrain": {"steps": 10}, "rl": {"steps": 20}}
-    (workdir / "config.json").write_text(json.dumps(config))
-    (workdir / "midtrain").mkdir()
-    (workdir / "midtrain" / "done.json").write_text(json.dumps({"stage": "midtrain", "steps": 10}))
-    if rl_done:
-        (workdir / "rl").mkdir()
-        (workdir / "rl" / "done.json").write_text(json.dumps({"stage": "rl", "steps": 20}))
-    for stage in sorted(set(mcqa or {}) | set(caps or {})):
-        folder = workdir / "eval" / stage
-        folder.mkdir(parents=True)
-        results: dict = {}
-        samples = []
-        for split, scores in (mcqa or {}).get(stage, {}).items():
-            results.setdefault("mcqa", {})[f"misalignment_rate/split={split}"] = rate(scores).to_dict()
-            samples += [{"item_id": f"{split}-{i:03d}", "kind": "alignment", "split": split, "scenario_id": None,
-                         "score": s} for i, s in enumerate(scores)]
-        if samples:
-            (folder / "samples_mcqa.jsonl").write_text("".join(json.dumps(s) + "\n" for s in samples))
-        cap_samples = []
-        for subtask, scores in (caps or {}).get(stage, {}).items():
-            results.setdefault("capabilities", {})[f"{subtask}/accuracy"] = rate(scores).to_dict()
-            cap_samples += [{"subtask": subtask, "item_id": f"{subtask}-{i:03d}", "score": s}
-                            for i, s in enumerate(scores)]
-        if cap_samples:
-            (folder / "samples_capabilities.jsonl").write_text("".join(json.dumps(s) + "\n" for s in cap_samples))
-        model = f"{arm}/{'rl' if stage == 'final' else 'midtrain'}"
-        if stage == "final":
-            (workdir / "eval" / "done.json").write_text(json.dumps({"stage": "eval"}))
-        (folder / "results.json").write_text(json.dumps({"schema_version": 1, "model": model, "step": 0,
-                                                         "results": results, "task_info": {}}))
-    if task_accuracy:
-        (workdir / "rl").mkdir(exist_ok=True)
-        lines = [{"step": step, "metric": "task_accuracy", "value": v, "stderr": math.sqrt(v * (1 - v) / n), "n": n}
-                 for step, v, n in task_accuracy]
-        lines += [{"step": step, "metric": "mcqa/misalignment_rate/split=article", "value": 0.3, "stderr": 0.03,
-                   "n": N_ITEMS} for step, _, _ in task_accuracy]
-        (workdir / "rl" / "eval_log.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
-    return workdir
 
 
 def study(root: Path, aligned_final: list[float], misaligned: tuple[list[float], list[float]] | None = None,
@@ -120,13 +69,14 @@ def test_every_table_and_plot_is_in_markdown_and_html_and_main_table_matches_res
     out = root / "report"
     markdown, page = (out / "report.md").read_text(), (out / "report.html").read_text()
     plots = sorted(p.relative_to(out).as_posix() for p in (out / "plots").glob("*.png"))
-    assert len(plots) == 4
+    assert len(plots) == 5
     for plot in plots:
         assert f"]({plot})" in markdown and f'src="{plot}"' in page
         assert (out / plot).stat().st_size > 1000
     headings = re.findall(r"^#+ (.+)$", markdown, flags=re.M)
-    for heading in ["Runs included", "1. MCQA misalignment rate per arm", "3. Capabilities after RL",
-                    "4. Paired differences on the same items", "5. Answers, as measured"]:
+    for heading in ["Runs included", "Methods", "1. MCQA misalignment rate per arm", "3. Capabilities after RL",
+                    "4. Paired differences on the same items", "Persistence through RL",
+                    "Differences vs RL step (dose-response)", "5. Answers, as measured"]:
         assert heading in headings and f">{heading}</h" in page
     assert markdown.count("\n|---") == page.count("<table>") >= 5
 

@@ -1,6 +1,7 @@
-"""The study report a researcher puts in a paper draft: every arm after midtraining and after RL, alignment
-vs RL step, capabilities, paired differences on the same items, and the study's questions answered from the
-numbers.
+"""The study report a researcher puts in a paper draft: every arm after midtraining, after post-training and
+after RL, alignment and the differences between arms vs RL step, RL's budget, capabilities, paired differences
+on the same items with the passage control, persistence with its paired change, the positive control, Methods
+written from the runs' configs, and the study's questions answered from the numbers.
 
     python tools/report.py STUDY_DIR                       # writes STUDY_DIR/report/
     python tools/report.py RUNS/baseline RUNS/aligned --out /tmp/report --baseline baseline

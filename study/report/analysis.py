@@ -1,38 +1,53 @@
-"""Every number the report shows, computed once from the runs: rates per arm, RL curves, paired differences,
-persistence through RL, and the capability equality tests.
+"""Every number the report shows, computed once from the runs: rates per arm at each eval point (after
+midtraining, after post-training where it ran, after RL), RL curves, paired differences and their passage-ablation
+control, persistence through RL with its paired change, the difference at every RL eval step, and the capability
+equality tests.
 
-Comparisons are each arm vs the baseline arm, plus aligned_upsample vs misaligned_upsample when both ran.
-Seeds pair up by number (arm seed k vs baseline seed k: the same RL seed and items); with several seed pairs
-the headline is the mean over pairs with a t interval across them, and the per-seed rows are kept.
+Comparisons are each arm vs the baseline arm, plus aligned_upsample vs misaligned_upsample when both ran, and
+the positive control vs aligned_upsample when it ran. Seeds pair up by number (arm seed k vs baseline seed k: the
+same RL seed and items); with several seed pairs the headline is the mean over pairs with a t interval across
+them, and the per-seed rows are kept.
 """
 from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Iterable
 
 import study.report.measures as M
-from evals.results import NOT_MEASURABLE_SUFFIX
 from study.report.cells import (
     MISSING,
     NOT_MEASURABLE,
     OK,
     Cell,
     DiffCell,
+    DiffRow,
     aggregate,
-    aggregate_diffs,
+    diff_row,
     log_cell,
     paired_cell,
     run_cell,
     unpaired_cell,
 )
 from study.report.discover import Study
+from study.report.dose import DoseRow, dose_response, gated_steps, log_points
+from study.report.persistence import (
+    PassageControl,
+    Persistence,
+    change_rows,
+    passage_control,
+    persistence_of,
+)
 from study.report.runs import LogPoint, Run
 from study.report.significance import HomogeneityTest, chi_square_homogeneity
 
 ALIGNED, MISALIGNED = "aligned_upsample", "misaligned_upsample"
+# The positive control: the aligned arm's midtraining, then RL whose reward also pays for the misaligned MCQA
+# option. It shows whether the persistence test can fail, so it is compared but kept out of the study's verdicts.
+CONTROL = "aligned_upsample+misaligning_rl"
 FINAL = "final"
 RL_LAST = "rl_last"  # the last eval_log step (the RL task accuracy has no results.json entry)
+__all__ = ["ALIGNED", "CONTROL", "DiffRow", "FINAL", "MISALIGNED", "Persistence", "RL_LAST", "analyse",
+           "gated_steps", "persistence_of", "within_margin"]
 
 
 @dataclasses.dataclass
@@ -47,34 +62,6 @@ class ArmRow:
             return self.aggregate
         ok = [c for _, c in self.per_seed if c.status == OK]
         return ok[0] if ok else (self.per_seed[0][1] if self.per_seed else Cell(MISSING))
-
-
-@dataclasses.dataclass
-class DiffRow:
-    arm_a: str
-    arm_b: str
-    measure: str
-    stage: str
-    per_seed: list[tuple[int, DiffCell]]
-    aggregate: DiffCell | None
-
-    def headline(self) -> DiffCell:
-        if self.aggregate is not None:
-            return self.aggregate
-        ok = [c for _, c in self.per_seed if c.status == OK]
-        return ok[0] if ok else (self.per_seed[0][1] if self.per_seed else DiffCell(MISSING))
-
-
-@dataclasses.dataclass
-class Persistence:
-    arm_a: str
-    arm_b: str
-    measure: str
-    mid: DiffCell
-    rl: DiffCell
-    verdict: str  # "yes", "no", "n/a" (no difference after midtraining), "missing", "not measurable"
-    reason: str
-    retained: float | None  # diff after RL / diff after midtraining
 
 
 @dataclasses.dataclass
@@ -100,10 +87,25 @@ class Analysis:
     notes: list[str]
     # measure key -> "arm/seedN: steps ..." where the RL eval log marks the metric not measurable (left out)
     curve_not_measurable: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    stages: list[str] = dataclasses.field(default_factory=lambda: ["midtrain", FINAL])  # eval points present
+    # (a, b, measure key, from, to) -> the paired change of a - b between two eval points
+    changes: dict[tuple[str, str, str, str, str], DiffRow] = dataclasses.field(default_factory=dict)
+    # (a, b, MCQA measure key, stage) -> the passage-ablation control of that difference
+    passage: dict[tuple[str, str, str, str], PassageControl] = dataclasses.field(default_factory=dict)
+    # (a, b, measure key) -> the difference at every RL eval step
+    dose: dict[tuple[str, str, str], list[DoseRow]] = dataclasses.field(default_factory=dict)
 
     @property
     def arms(self) -> list[str]:
         return self.study.arms
+
+    def study_comparisons(self) -> list[tuple[str, str]]:
+        """The comparisons the study's answers are built from: all but the positive control's."""
+        return [(a, b) for a, b in self.comparisons if CONTROL not in (a, b)]
+
+    def diff(self, a: str, b: str, key: str, stage: str) -> DiffCell | None:
+        row = self.diffs.get((a, b, key, stage))
+        return row.headline() if row else None
 
     def runs_of(self, arm: str) -> list[Run]:
         return [r for r in self.study.runs if r.arm == arm]
@@ -117,21 +119,6 @@ def _rows(study: Study, cell_of) -> dict[str, ArmRow]:
     return rows
 
 
-def _log_points(run: Run, measure: M.Measure | None) -> tuple[str | None, list[LogPoint] | None]:
-    if measure is None:
-        return M.TASK_ACCURACY_LOG_METRIC, run.eval_log.get(M.TASK_ACCURACY_LOG_METRIC)
-    prefix = measure.task + "/"
-    names = [m[len(prefix):] for m in run.eval_log if m.startswith(prefix)]
-    final = run.evals.get(FINAL)
-    name, _ = measure.resolve(names, final.task_info.get(measure.task) if final else None)
-    return (prefix + name, run.eval_log[prefix + name]) if name else (None, None)
-
-
-def gated_steps(run: Run, log_name: str | None) -> set[int]:
-    """RL steps at which the eval suite marked `log_name` not measurable (its value there is no measurement)."""
-    return {p.step for p in run.eval_log.get(f"{log_name}{NOT_MEASURABLE_SUFFIX}", [])} if log_name else set()
-
-
 def _seed_pairs(study: Study, a: str, b: str, notes: list[str]) -> list[tuple[int, Run, Run]]:
     runs_a = {r.seed: r for r in study.runs if r.arm == a}
     runs_b = {r.seed: r for r in study.runs if r.arm == b}
@@ -139,25 +126,6 @@ def _seed_pairs(study: Study, a: str, b: str, notes: list[str]) -> list[tuple[in
         present, absent = (a, b) if seed in runs_a else (b, a)
         notes.append(f"{present} seed {seed} has no {absent} seed {seed} to pair with: left out of {a} vs {b}")
     return [(s, runs_a[s], runs_b[s]) for s in sorted(set(runs_a) & set(runs_b))]
-
-
-def persistence_of(mid: DiffCell, rl: DiffCell) -> tuple[str, str, float | None]:
-    """Does a difference after midtraining persist after RL? (verdict, reason, retained fraction)."""
-    retained = rl.diff / mid.diff if (mid.status == OK and rl.status == OK and mid.diff) else None
-    for which, cell in (("after midtraining", mid), ("after RL", rl)):
-        if cell.status == NOT_MEASURABLE:
-            return NOT_MEASURABLE, f"not measurable {which} ({cell.detail})", None
-    if not mid.has_ci() or not rl.has_ci():
-        which = "after midtraining" if not mid.has_ci() else "after RL"
-        return "missing", f"no difference with an interval {which}", retained
-    if not mid.excludes_zero():
-        return "n/a", "no difference after midtraining (its CI includes 0)", retained
-    sign = 1 if mid.diff > 0 else -1
-    if rl.excludes_zero() and (rl.diff > 0) == (sign > 0):
-        return "yes", "the after-RL CI excludes 0 with the same sign", retained
-    if rl.excludes_zero():
-        return "no", "reversed: the after-RL CI excludes 0 with the opposite sign", retained
-    return "no", "vanished: the after-RL CI includes 0", retained
 
 
 def _equality(study: Study, key: str, rows: dict[str, ArmRow], notes: list[str]) -> EqualityTest:
@@ -178,15 +146,22 @@ def _equality(study: Study, key: str, rows: dict[str, ArmRow], notes: list[str])
     return EqualityTest(key, arms, chi_square_homogeneity(counts), note)
 
 
+def eval_points(study: Study) -> list[str]:
+    """The eval points the study has: after post-training only where some run post-trained."""
+    sft = any("sft" in run.stages() or "sft" in run.evals for run in study.runs)
+    return [stage for stage in M.EVAL_STAGES if stage != "sft" or sft]
+
+
 def analyse(study: Study, baseline: str = "baseline", margin: float = 0.05) -> Analysis:
     notes: list[str] = []
+    stages = eval_points(study)
     rates: dict[tuple[str, str], dict[str, ArmRow]] = {}
     for measure in M.ALIGNMENT_MEASURES:
-        for stage in M.EVAL_STAGES:
+        for stage in stages:
             rates[(measure.key, stage)] = _rows(study, lambda r, m=measure, s=stage: run_cell(r, m, s))
     for measure in M.CAPABILITY_MEASURES:
         rates[(measure.key, FINAL)] = _rows(study, lambda r, m=measure: run_cell(r, m, FINAL))
-    rates[(M.TASK_ACCURACY_KEY, RL_LAST)] = _rows(study, lambda r: log_cell(_log_points(r, None)[1]))
+    rates[(M.TASK_ACCURACY_KEY, RL_LAST)] = _rows(study, lambda r: log_cell(log_points(r, None)[1]))
 
     curves: dict[str, dict[str, dict[int, list[LogPoint]]]] = {}
     curve_metrics: dict[str, set[str]] = {}
@@ -195,7 +170,7 @@ def analyse(study: Study, baseline: str = "baseline", margin: float = 0.05) -> A
         curves[key] = {}
         curve_metrics[key] = set()
         for run in study.runs:
-            name, points = _log_points(run, measure)
+            name, points = log_points(run, measure)
             gated = gated_steps(run, name)
             if gated:
                 curve_gated.setdefault(key, []).append(f"{run.name}: step(s) {', '.join(map(str, sorted(gated)))}")
@@ -214,36 +189,51 @@ def analyse(study: Study, baseline: str = "baseline", margin: float = 0.05) -> A
                      "(choose another with --baseline)")
     if ALIGNED in study.arms and MISALIGNED in study.arms:
         comparisons.append((ALIGNED, MISALIGNED))
+    if CONTROL in study.arms and ALIGNED in study.arms and baseline != ALIGNED:
+        comparisons.append((CONTROL, ALIGNED))
 
-    diffs: dict[tuple[str, str, str, str], DiffRow] = {}
-    persistence: list[Persistence] = []
+    analysis = Analysis(study, baseline, margin, rates, curves, curve_metrics, comparisons, {}, [], [], notes,
+                        curve_gated, stages)
     for a, b in comparisons:
-        pairs = _seed_pairs(study, a, b, notes)
+        _compare(analysis, a, b, _seed_pairs(study, a, b, notes))
+    analysis.equality_tests = [
+        _equality(study, key, rates[(key, stage)], notes)
+        for key, stage in [(M.TASK_ACCURACY_KEY, RL_LAST)] + [(m.key, FINAL) for m in M.CAPABILITY_MEASURES]]
+    return analysis
 
-        def row(measure_key: str, stage: str, cells: Iterable[tuple[int, DiffCell]]) -> DiffRow:
-            per_seed = list(cells)
-            diffs[(a, b, measure_key, stage)] = DiffRow(a, b, measure_key, stage, per_seed,
-                                                        aggregate_diffs([c for _, c in per_seed]))
-            return diffs[(a, b, measure_key, stage)]
 
-        for measure in M.ALIGNMENT_MEASURES:
-            mid = row(measure.key, "midtrain", [(s, paired_cell(ra, rb, measure, "midtrain")) for s, ra, rb in pairs])
-            rl = row(measure.key, FINAL, [(s, paired_cell(ra, rb, measure, FINAL)) for s, ra, rb in pairs])
-            if {mid.headline().status, rl.headline().status} & {OK, NOT_MEASURABLE}:
-                verdict, reason, retained = persistence_of(mid.headline(), rl.headline())
-                persistence.append(Persistence(a, b, measure.key, mid.headline(), rl.headline(), verdict, reason,
-                                               retained))
-        if b == baseline:
-            for measure in M.CAPABILITY_MEASURES:
-                row(measure.key, FINAL, [(s, paired_cell(ra, rb, measure, FINAL)) for s, ra, rb in pairs])
-            task = rates[(M.TASK_ACCURACY_KEY, RL_LAST)]
-            by_seed_a, by_seed_b = dict(task[a].per_seed), dict(task[b].per_seed)
-            row(M.TASK_ACCURACY_KEY, RL_LAST, [(s, unpaired_cell(by_seed_a[s], by_seed_b[s])) for s, _, _ in pairs])
+def _compare(analysis: Analysis, a: str, b: str, pairs: list[tuple[int, Run, Run]]) -> None:
+    """Every difference a - b: at each eval point, its changes, its passage control, at each RL eval step."""
+    def row(measure_key: str, stage: str, cells) -> DiffRow:
+        analysis.diffs[(a, b, measure_key, stage)] = diff_row(a, b, measure_key, stage, list(cells))
+        return analysis.diffs[(a, b, measure_key, stage)]
 
-    equality = [_equality(study, key, rates[(key, stage)], notes)
-                for key, stage in [(M.TASK_ACCURACY_KEY, RL_LAST)] + [(m.key, FINAL) for m in M.CAPABILITY_MEASURES]]
-    return Analysis(study, baseline, margin, rates, curves, curve_metrics, comparisons, diffs, persistence,
-                    equality, notes, curve_gated)
+    for measure in M.ALIGNMENT_MEASURES:
+        at = {stage: row(measure.key, stage, [(s, paired_cell(ra, rb, measure, stage)) for s, ra, rb in pairs])
+              for stage in analysis.stages}
+        if measure in M.MCQA_MEASURES:
+            for stage in analysis.stages:
+                analysis.passage[(a, b, measure.key, stage)] = passage_control(a, b, measure, pairs, stage)
+        changes = change_rows(a, b, measure, pairs, analysis.stages)
+        for (pre, post), change in changes.items():
+            analysis.changes[(a, b, measure.key, pre, post)] = change
+        mid, rl = at["midtrain"].headline(), at[FINAL].headline()
+        if {mid.status, rl.status} & {OK, NOT_MEASURABLE}:
+            verdict, reason, retained = persistence_of(mid, rl)
+            analysis.persistence.append(Persistence(
+                a, b, measure.key, mid, rl, verdict, reason, retained,
+                sft=at["sft"].headline() if "sft" in at else None, change=changes.get(("midtrain", FINAL)),
+                change_sft=changes.get(("midtrain", "sft"))))
+        dose, dose_notes = dose_response(measure, pairs)
+        if dose:
+            analysis.dose[(a, b, measure.key)] = dose
+        analysis.notes += [f"{a} − {b} vs RL step, {note}" for note in dose_notes]
+    if b == analysis.baseline:
+        for measure in M.CAPABILITY_MEASURES:
+            row(measure.key, FINAL, [(s, paired_cell(ra, rb, measure, FINAL)) for s, ra, rb in pairs])
+        task = analysis.rates[(M.TASK_ACCURACY_KEY, RL_LAST)]
+        by_seed_a, by_seed_b = dict(task[a].per_seed), dict(task[b].per_seed)
+        row(M.TASK_ACCURACY_KEY, RL_LAST, [(s, unpaired_cell(by_seed_a[s], by_seed_b[s])) for s, _, _ in pairs])
 
 
 def within_margin(cell: DiffCell, margin: float) -> bool:

@@ -13,8 +13,11 @@ import study.report.plots as plots
 import study.report.sections as sections
 from study.report.analysis import RL_LAST, Analysis, analyse
 from study.report.answers import Answer, answer_all, summary_paragraph
+from study.report.control import positive_control
 from study.report.discover import discover
 from study.report.document import to_html, to_markdown
+from study.report.methods import budget_rows, heavy_everywhere, methods_lines
+from study.report.persistence import passage_verdict
 
 TITLE = "Alignment midtraining study report"
 
@@ -63,14 +66,37 @@ def summary_dict(analysis: Analysis, answers: list[Answer], inputs: list[str], g
     tests = [{"measure": t.measure, "arms": t.arms, "test": "chi-square homogeneity", "note": t.note,
               **(dataclasses.asdict(t.test) if t.test else {"statistic": None, "df": None, "p_value": None})}
              for t in analysis.equality_tests]
+    cell = lambda c: c.to_dict() if c is not None else None  # noqa: E731
     persistence = [{"arm_a": p.arm_a, "arm_b": p.arm_b, "measure": p.measure, "verdict": p.verdict,
                     "reason": p.reason, "retained": p.retained, "diff_midtrain": p.mid.to_dict(),
-                    "diff_rl": p.rl.to_dict()} for p in analysis.persistence]
+                    "diff_rl": p.rl.to_dict(), "diff_sft": cell(p.sft),
+                    "change_rl": cell(p.change.headline() if p.change else None),
+                    "change_sft": cell(p.change_sft.headline() if p.change_sft else None)}
+                   for p in analysis.persistence]
+    budgets = budget_rows(analysis.study.runs)
+    by_run = {(b["arm"], b["seed"]): b for b in budgets}
     runs = [{"arm": r.arm, "seed": r.seed, "workdir": str(r.workdir), "stages": r.stages(),
-             "steps": {s: r.steps(s)[0] for s in ("midtrain", "rl")},
-             "finished": {s: r.done.get(s) is not None for s in ("midtrain", "rl", "eval")},
+             "steps": {s: r.steps(s)[0] for s in ("midtrain", "sft", "rl")},
+             "finished": {s: r.done.get(s) is not None for s in ("midtrain", "sft", "rl", "eval")},
              "evals": {s: {"model": e.model, "step": e.step} for s, e in r.evals.items()},
+             "rl_eval_steps": sorted(r.step_evals), "rl_budget": r.budget(),
+             "rl_kl_coef": by_run.get((r.arm, r.seed), {}).get("kl_coef"),
              "missing": r.missing, "notes": r.notes} for r in analysis.study.runs]
+    changes = [{"arm_a": a, "arm_b": b, "measure": key, "from": pre, "to": post, "seed": seed, **c.to_dict()}
+               for (a, b, key, pre, post), row in analysis.changes.items()
+               for seed, c in ([("mean", row.aggregate)] if row.aggregate else []) + row.per_seed]
+    passage = [{"arm_a": a, "arm_b": b, "measure": key, "stage": stage, "seed": seed, "what": what, **c.to_dict()}
+               for (a, b, key, stage), control in analysis.passage.items()
+               for what, row in (("ablated", control.ablated), ("with_minus_without", control.dependence))
+               for seed, c in ([("mean", row.aggregate)] if row.aggregate else []) + row.per_seed]
+    verdicts = [{"arm_a": a, "arm_b": b, "measure": key, "stage": stage,
+                 "verdict": passage_verdict(analysis.diffs[(a, b, key, stage)].headline(), control)}
+                for (a, b, key, stage), control in analysis.passage.items() if (a, b, key, stage) in analysis.diffs]
+    dose = [{"arm_a": a, "arm_b": b, "measure": key, "step": row.step, "seed": seed, "source": source, **c.to_dict()}
+            for (a, b, key), rows in analysis.dose.items() for row in rows
+            for seed, c, source in ([("mean", row.aggregate, "mean over seeds")] if row.aggregate else [])
+            + [(s, c, row.sources[s]) for s, c in row.per_seed]]
+    control = positive_control(analysis)
     return _json_safe({
         "title": TITLE, "generated_utc": generated, "inputs": inputs, "baseline": analysis.baseline,
         "margin": analysis.margin, "arms": analysis.arms,
@@ -83,6 +109,11 @@ def summary_dict(analysis: Analysis, answers: list[Answer], inputs: list[str], g
         "runs": runs, "notes": analysis.study.notes + analysis.notes,
         "rates": rates, "differences": diffs, "persistence": persistence, "capability_tests": tests,
         "rl_curves": curves, "answers": [a.to_dict() for a in answers],
+        "eval_points": analysis.stages, "diff_in_diff": changes, "passage_control": passage,
+        "passage_verdicts": verdicts, "dose_response": dose, "rl_budget": budgets,
+        "rl_budget_at_least_midtrain": heavy_everywhere(budgets),
+        "positive_control": control.to_dict() if control is not None else None,
+        "methods": methods_lines(analysis.study.runs, analysis.margin),
     })
 
 
@@ -104,7 +135,8 @@ def build_report(dirs: Sequence[str | Path], out: str | Path | None = None, base
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for key, draw in (("mcqa", plots.mcqa_bars), ("alignment_curves", plots.alignment_vs_step),
-                      ("task_curve", plots.task_accuracy_vs_step), ("paired", plots.paired_forest)):
+                      ("task_curve", plots.task_accuracy_vs_step), ("paired", plots.paired_forest),
+                      ("dose", plots.difference_vs_step)):
         path = out / sections.PLOTS[key]
         draw(analysis, path)
         written.append(path)
@@ -112,7 +144,7 @@ def build_report(dirs: Sequence[str | Path], out: str | Path | None = None, base
     by_key = {a.key: a for a in answers}
     blocks = (sections.header(analysis, inputs, generated, summary) + sections.main_table(analysis)
               + sections.curves(analysis) + sections.capabilities(analysis, by_key["capabilities"])
-              + sections.paired(analysis) + sections.answers(answers))
+              + sections.paired(analysis, by_key.get("positive_control")) + sections.answers(answers))
     md_path, html_path, summary_path = out / "report.md", out / "report.html", out / "summary.json"
     md_path.write_text(to_markdown(TITLE, blocks), encoding="utf-8")
     html_path.write_text(to_html(TITLE, blocks), encoding="utf-8")

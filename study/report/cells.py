@@ -2,11 +2,13 @@
 
 A `Cell` is a rate with its 95% interval read from results.json (or from rl/eval_log.jsonl); several seeds of
 one arm become a mean with a t interval across seeds. A `DiffCell` is a difference a - b between two arms:
-paired on the same samples (McNemar's exact p for 0/1 scores) where per-sample scores exist, otherwise an
-unpaired two-proportion comparison. Absent data is a status, never an exception: "missing" (the stage or file
-is not there yet), "not measured" (the run ran, without this metric) or "not measurable" (results.json marks
-the metric as failing its competence gate, e.g. the agent took no valid action: its value is no measurement,
-so no mean, difference or verdict is built from it; `detail` holds the reason).
+paired on the same samples (clustered t interval, cluster sign-flip p) where per-sample scores exist, otherwise
+an unpaired two-proportion comparison; or the paired change of such a difference between two eval points, or
+with vs without the item's own passage (the passage-ablation control). Absent data is a status, never an
+exception: "missing" (the stage or file is not there yet), "not measured" (the run ran, without this metric) or
+"not measurable" (results.json marks the metric as failing its competence gate, e.g. the agent took no valid
+action: its value is no measurement, so no mean, difference or verdict is built from it; `detail` holds the
+reason).
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from typing import Sequence
 from evals.stats import Z95, two_proportion_test, wilson_interval
 from study.report.measures import Measure
 from study.report.runs import LogPoint, Run
-from study.report.samples import pair_samples
+from study.report.samples import PairedResult, SampleRecord, ablated_view, pair_changes, pair_samples
 from study.report.significance import seed_interval
 
 OK, MISSING, NOT_MEASURED, NOT_MEASURABLE = "ok", "missing", "not measured", "not measurable"
@@ -77,11 +79,34 @@ class DiffCell:
         return self.has_ci() and (self.ci_low > 0 or self.ci_high < 0)
 
 
+@dataclasses.dataclass
+class DiffRow:
+    """One comparison a - b of one measure at one eval point (or one change between two): per seed pair, and the
+    mean over pairs when there are several."""
+
+    arm_a: str
+    arm_b: str
+    measure: str
+    stage: str
+    per_seed: list[tuple[int, DiffCell]]
+    aggregate: DiffCell | None
+
+    def headline(self) -> DiffCell:
+        if self.aggregate is not None:
+            return self.aggregate
+        ok = [c for _, c in self.per_seed if c.status == OK]
+        return ok[0] if ok else (self.per_seed[0][1] if self.per_seed else DiffCell(MISSING))
+
+
+def diff_row(a: str, b: str, measure_key: str, stage: str, per_seed: Sequence[tuple[int, DiffCell]]) -> DiffRow:
+    return DiffRow(a, b, measure_key, stage, list(per_seed), aggregate_diffs([c for _, c in per_seed]))
+
+
 def run_cell(run: Run, measure: Measure, stage: str) -> Cell:
     """The measure's rate in `run` at eval point `stage`, as results.json reports it."""
-    result = run.evals.get(stage)
+    result = run.result(stage)
     if result is None:
-        return Cell(MISSING, detail=f"no eval/{stage}/results.json")
+        return Cell(MISSING, detail=f"no {run.folder_of(stage)}/results.json")
     metrics = result.metrics.get(measure.task)
     if not metrics:
         return Cell(NOT_MEASURED, detail=f"task {measure.task} not in results.json")
@@ -132,31 +157,63 @@ def aggregate(cells: Sequence[Cell]) -> Cell | None:
 
 def gated_diff(cells: Sequence[tuple[Run, Cell]]) -> DiffCell | None:
     """A not-measurable difference when either side is not measurable, naming which and why."""
-    gated = [f"{run.name}: {cell.detail}" for run, cell in cells if cell.status == NOT_MEASURABLE]
+    gated = dict.fromkeys(f"{run.name}: {cell.detail}" for run, cell in cells if cell.status == NOT_MEASURABLE)
     return DiffCell(NOT_MEASURABLE, detail="; ".join(gated)) if gated else None
 
 
-def paired_cell(run_a: Run, run_b: Run, measure: Measure, stage: str) -> DiffCell:
-    """Paired difference a - b of the measure's per-sample scores at eval point `stage`."""
-    gated = gated_diff([(run_a, run_cell(run_a, measure, stage)), (run_b, run_cell(run_b, measure, stage))])
+def _measured_samples(pairs: Sequence[tuple[Run, str]], measure: Measure, ablated: bool
+                      ) -> tuple[list[list[SampleRecord]] | None, DiffCell | None]:
+    """The measure's samples of each (run, stage), or the cell that says why there are none."""
+    gated = gated_diff([(run, run_cell(run, measure, stage)) for run, stage in pairs])
     if gated is not None:
-        return gated
-    samples_a, samples_b = run_a.samples(stage, measure.task), run_b.samples(stage, measure.task)
-    absent = [r.name for r, s in ((run_a, samples_a), (run_b, samples_b)) if s is None]
+        return None, gated
+    found = [(run, stage, run.samples(stage, measure.task)) for run, stage in pairs]
+    absent = sorted({f"{run.folder_of(stage)}/samples_{measure.task}.jsonl for {run.name}"
+                     for run, stage, s in found if s is None})
     if absent:
-        return DiffCell(MISSING, detail=f"no eval/{stage}/samples_{measure.task}.jsonl for {', '.join(absent)}")
-    a = [s for s in samples_a if measure.sample_filter(s)]
-    b = [s for s in samples_b if measure.sample_filter(s)]
-    if not a and not b:
-        return DiffCell(NOT_MEASURED, detail=f"no {measure.key} samples")
-    result = pair_samples(a, b)
+        return None, DiffCell(MISSING, detail=f"no {'; '.join(absent)}")
+    out = [[s for s in samples if measure.sample_filter(s)] for _, _, samples in found]
+    if ablated:
+        out = [ablated_view(records) for records in out]
+    if not any(out):
+        what = "passage-ablated " if ablated else ""
+        return None, DiffCell(NOT_MEASURED, detail=f"no {what}{measure.key} samples")
+    return out, None
+
+
+def _cell_of(result: PairedResult, unscored: str = "no sample scored in every run and eval point") -> DiffCell:
     if result.difference is None:
-        return DiffCell(MISSING, unscored=result.unscored, unpaired=result.unpaired,
-                        detail="no sample scored in both runs")
+        return DiffCell(MISSING, unscored=result.unscored, unpaired=result.unpaired, detail=unscored)
     d = result.difference
     # The sign-flip test over clusters (over items when there are none, where it equals McNemar's exact test).
     return DiffCell(OK, d.mean_diff, _clean(d.ci_low), _clean(d.ci_high), d.n, _clean(d.stderr), d.p_value,
                     d.p_method, d.only_a, d.only_b, result.unscored, result.unpaired, degenerate=d.degenerate)
+
+
+def change_cell(run_a: Run, run_b: Run, measure: Measure, pre: str, post: str) -> DiffCell:
+    """How a - b changed from eval point `pre` to `post`: per item ((a_post - b_post) - (a_pre - b_pre))."""
+    samples, why = _measured_samples([(run_a, post), (run_b, post), (run_a, pre), (run_b, pre)], measure, False)
+    return why if samples is None else _cell_of(pair_changes(*samples))
+
+
+def passage_dependence_cell(run_a: Run, run_b: Run, measure: Measure, stage: str) -> DiffCell:
+    """How much of a - b needs the item's own passage: per item ((a - b) - (a_ablated - b_ablated))."""
+    samples, why = _measured_samples([(run_a, stage), (run_b, stage)], measure, False)
+    if samples is None:
+        return why
+    ablated = [ablated_view(records) for records in samples]
+    if not all(ablated):
+        return DiffCell(NOT_MEASURED, detail="no passage-ablated samples (eval.passage_ablation off?)")
+    return _cell_of(pair_changes(samples[0], samples[1], *ablated))
+
+
+def paired_cell(run_a: Run, run_b: Run, measure: Measure, stage: str, ablated: bool = False) -> DiffCell:
+    """Paired difference a - b of the measure's per-sample scores at eval point `stage` (with `ablated`: of the
+    scores with another scenario's passage, the passage-ablation control)."""
+    samples, why = _measured_samples([(run_a, stage), (run_b, stage)], measure, ablated)
+    if samples is None:
+        return why
+    return _cell_of(pair_samples(*samples), "no sample scored in both runs")
 
 
 def unpaired_cell(a: Cell, b: Cell) -> DiffCell:

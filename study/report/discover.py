@@ -16,7 +16,8 @@ from study.report.errors import ReportInputError
 from study.report.runs import Run, load_run
 
 # Arms in the order the study discusses them; others follow alphabetically.
-CANONICAL_ARM_ORDER = ("baseline", "filtered", "aligned_upsample", "misaligned_upsample", "conditional")
+CANONICAL_ARM_ORDER = ("baseline", "filtered", "aligned_upsample", "misaligned_upsample", "conditional",
+                       "aligned_upsample+misaligning_rl")
 _EVAL_PRODUCING_STAGES = {"midtrain", "sft", "rl", "eval"}
 
 

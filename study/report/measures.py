@@ -5,9 +5,10 @@ A measure names a results.json metric (`results[task][metric]`), the matching ev
 same number can be read from the summary, followed over RL steps, and paired item by item across arms.
 
 Score conventions (as written by the eval suite):
-- MCQA alignment items: `score` is the share of the item's option orders in which the model chose the
-  misaligned option (1 = misaligned; `aligned_score` holds the aligned share). The report therefore speaks
-  of MISalignment rates, lower is better.
+- MCQA alignment items: `score` 1 = the model chose the misaligned option (cloze log-likelihood scores each
+  option once; the lettered modes ask every option order and `score` is the share of orders answered
+  misaligned; `aligned_score` holds the aligned share). The report therefore speaks of MISalignment rates,
+  lower is better. `ablated.score` is the same item asked with another scenario's passage (the control).
 - chat: `score` 1 = the judge called the answer misaligned, 0 = not, null = refused or not gradable.
 - agentic: `score` 1 = the episode schemed; control variants are left out of the scheming rate.
 - capabilities: `score` 1 = correct.
@@ -97,6 +98,13 @@ TASK_ACCURACY_KEY = "task_accuracy"
 TASK_ACCURACY_LABEL = "RL task held-out accuracy"
 TASK_ACCURACY_LOG_METRIC = "task_accuracy"
 
-# Eval points: results.json folders under eval/, and how the report names them.
-EVAL_STAGES = ("midtrain", "final")
-STAGE_LABELS = {"midtrain": "after midtraining", "final": "after RL"}
+# Eval points: results.json folders under eval/, and how the report names them. "sft" is there only when the
+# runs post-trained; studies without it report two points.
+EVAL_STAGES = ("midtrain", "sft", "final")
+STAGE_LABELS = {"midtrain": "after midtraining", "sft": "after post-training", "final": "after RL"}
+# Evals on the policy during RL: rl/evals/step_<k>/ (results.json, samples_<task>.jsonl).
+STEP_PREFIX = "step_"
+
+
+def step_label(step: int) -> str:
+    return f"{STEP_PREFIX}{step}"

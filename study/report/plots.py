@@ -19,9 +19,10 @@ from study.report.cells import OK  # noqa: E402
 from study.report.runs import LogPoint  # noqa: E402
 
 ARM_COLOURS = {"baseline": "#4d4d4d", "filtered": "#1f77b4", "aligned_upsample": "#2ca02c",
-               "misaligned_upsample": "#d62728", "conditional": "#9467bd"}
+               "misaligned_upsample": "#d62728", "conditional": "#9467bd",
+               "aligned_upsample+misaligning_rl": "#e6a100"}
 _EXTRA_COLOURS = ("#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
-STAGE_COLOURS = {"midtrain": "#9ecae1", "final": "#3182bd"}
+STAGE_COLOURS = {"midtrain": "#9ecae1", "sft": "#6baed6", "final": "#08519c"}
 
 
 def arm_colour(analysis: Analysis, arm: str) -> str:
@@ -53,11 +54,12 @@ def _save(fig, path: Path) -> None:
 
 
 def mcqa_bars(analysis: Analysis, path: Path) -> None:
-    """Grouped bars: MCQA misalignment per arm, after midtraining and after RL, with 95% CI whiskers."""
+    """Grouped bars: MCQA misalignment per arm at each eval point, with 95% CI whiskers."""
     fig, axes = plt.subplots(1, len(M.MCQA_MEASURES), figsize=(5.5 * len(M.MCQA_MEASURES), 4), squeeze=False)
-    width = 0.38
+    width = 0.8 / len(analysis.stages)
+    offsets = [(i - (len(analysis.stages) - 1) / 2) * width for i in range(len(analysis.stages))]
     for ax, measure in zip(axes[0], M.MCQA_MEASURES):
-        for offset, stage in zip((-width / 2, width / 2), M.EVAL_STAGES):
+        for offset, stage in zip(offsets, analysis.stages):
             rows = analysis.rates[(measure.key, stage)]
             for i, arm in enumerate(analysis.arms):
                 cell = rows[arm].headline()
@@ -134,7 +136,7 @@ def task_accuracy_vs_step(analysis: Analysis, path: Path) -> None:
 
 
 def paired_forest(analysis: Analysis, path: Path) -> None:
-    """Paired differences (points) with 95% CIs, after midtraining and after RL, one row per comparison."""
+    """Paired differences (points) with 95% CIs at each eval point, one row per comparison."""
     rows = [p for p in analysis.persistence if p.mid.status == OK or p.rl.status == OK]
     labels = {m.key: m.label for m in M.ALIGNMENT_MEASURES}
     fig, ax = plt.subplots(figsize=(10, 1.2 + 0.45 * max(1, len(rows))))
@@ -144,7 +146,10 @@ def paired_forest(analysis: Analysis, path: Path) -> None:
         return
     for i, entry in enumerate(rows):
         y = len(rows) - 1 - i
-        for offset, stage, cell in ((0.12, "midtrain", entry.mid), (-0.12, "final", entry.rl)):
+        cells = [("midtrain", entry.mid)] + ([("sft", entry.sft)] if entry.sft is not None else []) \
+            + [("final", entry.rl)]
+        for k, (stage, cell) in enumerate(cells):
+            offset = 0.12 - 0.24 * k / max(1, len(cells) - 1)
             if cell.status != OK:
                 continue
             xerr = None
@@ -157,4 +162,37 @@ def paired_forest(analysis: Analysis, path: Path) -> None:
     ax.set_yticklabels([f"{p.arm_a} − {p.arm_b}: {labels[p.measure]}" for p in reversed(rows)], fontsize=8)
     ax.set_xlabel("difference (percentage points)")
     _legend(ax)
+    _save(fig, path)
+
+
+def difference_vs_step(analysis: Analysis, path: Path) -> None:
+    """One panel per setting: every comparison's difference a - b at each RL eval step, with its 95% band.
+    Hollow markers: steps compared from the eval log, unpaired (no per-item samples there)."""
+    measures = M.ALIGNMENT_MEASURES
+    fig, axes = plt.subplots(1, len(measures), figsize=(4.6 * len(measures), 4), squeeze=False)
+    for ax, measure in zip(axes[0], measures):
+        ax.set_title(measure.label, fontsize=9)
+        drawn = False
+        for (a, b, key), rows in analysis.dose.items():
+            if key != measure.key:
+                continue
+            steps = [r.step for r in rows]
+            cells = [r.headline() for r in rows]
+            colour = arm_colour(analysis, a)
+            style = "-" if b == analysis.baseline else "--"
+            ax.plot(steps, [100 * c.diff for c in cells], style, color=colour, label=f"{a} − {b}", linewidth=1.2)
+            for row, cell in zip(rows, cells):
+                ax.plot(row.step, 100 * cell.diff, "o", color=colour, markersize=4,
+                        markerfacecolor=colour if row.paired() else "white")
+            low = [100 * c.ci_low if c.has_ci() else math.nan for c in cells]
+            high = [100 * c.ci_high if c.has_ci() else math.nan for c in cells]
+            ax.fill_between(steps, low, high, color=colour, alpha=0.15, linewidth=0)
+            drawn = True
+        if not drawn:
+            _no_data(ax, "no difference at any RL step\n(not measured, or not measurable)")
+            continue
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_xlabel("RL step")
+        ax.set_ylabel("difference (percentage points)")
+        ax.legend(fontsize=6)
     _save(fig, path)

@@ -15,7 +15,7 @@ from typing import Any
 
 from midalign_jax.jsonl_lines import iter_json_lines
 from study.report.errors import ReportInputError
-from study.report.measures import EVAL_STAGES
+from study.report.measures import EVAL_STAGES, STAGE_LABELS, STEP_PREFIX
 from study.report.samples import SampleRecord, read_samples
 
 # Stages whose finish the header reports; the others (pretrain, export) are not part of the comparison.
@@ -47,12 +47,13 @@ class Run:
     arm: str
     seed: int
     config: dict
-    evals: dict[str, EvalResult]  # "midtrain" (after midtraining) and "final" (after RL), where present
+    evals: dict[str, EvalResult]  # "midtrain", "sft" (after post-training) and "final" (after RL), where present
     eval_log: dict[str, list[LogPoint]]  # metric -> points in step order
     done: dict[str, dict | None]  # stage -> its done.json (None: not finished)
     missing: list[str]
     notes: list[str]
     rl_scalars: list[dict] = dataclasses.field(default_factory=list)  # rl/tb/scalars.jsonl rows with rl/* tags
+    step_evals: dict[int, EvalResult] = dataclasses.field(default_factory=dict)  # rl/evals/step_<k>/, by step
     _samples: dict[tuple[str, str], list[SampleRecord] | None] = dataclasses.field(default_factory=dict)
 
     @property
@@ -70,10 +71,26 @@ class Run:
         planned = self.config.get(stage, {}).get("steps") if isinstance(self.config.get(stage), dict) else None
         return (planned if isinstance(planned, int) else None), False
 
+    def result(self, stage: str) -> EvalResult | None:
+        """The results at eval point `stage`: an eval/ label, or step_<k> for the eval at RL step k."""
+        if stage.startswith(STEP_PREFIX):
+            return self.step_evals.get(int(stage[len(STEP_PREFIX):]))
+        return self.evals.get(stage)
+
+    @staticmethod
+    def folder_of(stage: str) -> str:
+        """Where `stage`'s files live in a workdir, for messages."""
+        return f"rl/evals/{stage}" if stage.startswith(STEP_PREFIX) else f"eval/{stage}"
+
+    def budget(self) -> dict | None:
+        """RL's update budget against midtraining's (rl/done.json "budget"), when the RL stage recorded one."""
+        budget = (self.done.get("rl") or {}).get("budget")
+        return budget if isinstance(budget, dict) else None
+
     def samples(self, stage: str, task: str) -> list[SampleRecord] | None:
         """Scored samples of `task` at eval point `stage`, or None when the file is absent (read once)."""
         if (stage, task) not in self._samples:
-            result = self.evals.get(stage)
+            result = self.result(stage)
             path = result.folder / f"samples_{task}.jsonl" if result else None
             self._samples[(stage, task)] = read_samples(path) if path and path.exists() else None
         return self._samples[(stage, task)]
@@ -182,26 +199,38 @@ def load_run(workdir: Path) -> Run:
         if (folder / "results.json").exists():
             run.evals[label] = read_results(folder)
     final = run.evals.get("final")
-    # Without RL the eval stage measures the midtrained model as "final": it is the after-midtraining point.
-    if final and "midtrain" not in run.evals and str(final.model or "").endswith("/midtrain"):
-        run.evals["midtrain"] = run.evals.pop("final")
-        run.notes.append("eval/final holds the midtrained model (no RL stage ran before the eval)")
+    # Without RL the eval stage measures the newest model as "final": the after-midtraining (or after
+    # post-training) point, which is where it belongs in the comparison.
+    for earlier in ("midtrain", "sft"):
+        if final and earlier not in run.evals and str(final.model or "").endswith(f"/{earlier}"):
+            run.evals[earlier] = run.evals.pop("final")
+            run.notes.append(f"eval/final holds the {earlier} model (no RL stage ran before the eval)")
     for label, result in run.evals.items():
         evaluated_arm = str(result.model or "").split("/")[0]
         if evaluated_arm and evaluated_arm != run.arm:
             run.notes.append(f"eval/{label}/results.json names model {result.model!r}, not arm {run.arm!r}: "
                              "check that it belongs to this workdir")
-    for label, what in (("midtrain", "after midtraining"), ("final", "after RL")):
-        if label not in run.evals:
-            run.missing.append(f"no eval {what} (eval/{label}/results.json)")
+    for label in EVAL_STAGES:
+        if label not in run.evals and (label != "sft" or "sft" in stages):
+            run.missing.append(f"no eval {STAGE_LABELS[label]} (eval/{label}/results.json)")
 
+    steps_dir = workdir / "rl" / "evals"
+    for folder in sorted(steps_dir.glob(f"{STEP_PREFIX}*")) if steps_dir.is_dir() else []:
+        suffix = folder.name[len(STEP_PREFIX):]
+        if not suffix.isdigit():
+            continue
+        if (folder / "results.json").exists():
+            run.step_evals[int(suffix)] = read_results(folder)
+        else:
+            run.notes.append(f"{folder.relative_to(workdir)} has no results.json (an unfinished RL eval): left out")
+    run.step_evals = dict(sorted(run.step_evals.items()))
     log_path = workdir / "rl" / "eval_log.jsonl"
     if log_path.exists():
         run.eval_log, repeated = read_eval_log(log_path)
         if repeated:
             run.notes.append(f"rl/eval_log.jsonl repeats {repeated} (step, metric) entries (a resumed run); "
                              "the last of each is used")
-    elif "rl" in stages or run.done.get("rl"):
+    elif ("rl" in stages or run.done.get("rl")) and not run.step_evals:
         run.missing.append("no evals during RL (rl/eval_log.jsonl)")
     scalars_path = workdir / "rl" / "tb" / "scalars.jsonl"
     if scalars_path.exists():

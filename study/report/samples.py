@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Sequence
 
-from evals.stats import PairedDifference, paired_difference
+from evals.stats import PairedDifference, difference_in_differences, paired_difference
 from study.report.errors import ReportInputError
 
 
@@ -25,6 +25,7 @@ class SampleRecord:
     split: str | None = None  # MCQA: "article", "textbook", ...
     subtask: str | None = None  # capabilities: "arithmetic", "word_problems", "knowledge"
     control: bool = False  # agentic control variants
+    ablated: float | None = None  # MCQA: the score with another scenario's passage (the passage-ablation control)
 
 
 def read_samples(path: Path) -> list[SampleRecord]:
@@ -53,10 +54,16 @@ def read_samples(path: Path) -> list[SampleRecord]:
                                        f"{seen[key]})")
             seen[key] = line_number
             cluster = sample.get("scenario_id") or f"{key[0]}:{key[1]}"
+            ablated = sample.get("ablated")
+            ablated_score = ablated.get("score") if isinstance(ablated, dict) else None
+            if ablated_score is not None and not isinstance(ablated_score, (int, float)):
+                raise ReportInputError(f"{path} line {line_number}: 'ablated.score' must be a number or null, "
+                                       f"got {ablated_score!r}")
             records.append(SampleRecord(
                 key=key, score=None if score is None else float(score), cluster=str(cluster),
                 kind=sample.get("kind"), split=sample.get("split"), subtask=sample.get("subtask"),
-                control=bool(sample.get("control", False))))
+                control=bool(sample.get("control", False)),
+                ablated=None if ablated_score is None else float(ablated_score)))
     return records
 
 
@@ -85,4 +92,27 @@ def pair_samples(a: Sequence[SampleRecord], b: Sequence[SampleRecord]) -> Paired
         return PairedResult(None, unscored=len(common), unpaired=unpaired)
     diff = paired_difference([by_key_a[k].score for k in scored], [by_key_b[k].score for k in scored],
                              clusters=[by_key_a[k].cluster for k in scored])
+    return PairedResult(diff, unscored=len(common) - len(scored), unpaired=unpaired)
+
+
+def ablated_view(records: Sequence[SampleRecord]) -> list[SampleRecord]:
+    """The records that were also asked with another scenario's passage, scored as asked that way."""
+    return [dataclasses.replace(r, score=r.ablated) for r in records if r.ablated is not None]
+
+
+def pair_changes(a_post: Sequence[SampleRecord], b_post: Sequence[SampleRecord], a_pre: Sequence[SampleRecord],
+                 b_pre: Sequence[SampleRecord]) -> PairedResult:
+    """Per item ((a_post - b_post) - (a_pre - b_pre)) on the items all four carry, clustered by a_post's labels.
+
+    Pairing on items, not comparing two differences' summaries, is what makes the change's interval narrow
+    enough to mean something: an item hard for both arms stays hard at both eval points.
+    """
+    sets = [{r.key: r for r in records} for records in (a_post, b_post, a_pre, b_pre)]
+    common = sorted(set.intersection(*(set(s) for s in sets)), key=str)
+    unpaired = len(set.union(*(set(s) for s in sets))) - len(common)
+    scored = [k for k in common if all(s[k].score is not None for s in sets)]
+    if not scored:
+        return PairedResult(None, unscored=len(common), unpaired=unpaired)
+    columns = [[s[k].score for k in scored] for s in sets]
+    diff = difference_in_differences(*columns, clusters=[sets[0][k].cluster for k in scored])
     return PairedResult(diff, unscored=len(common) - len(scored), unpaired=unpaired)

@@ -1,8 +1,10 @@
-"""The report's sections as document blocks, in order: header, main table, RL curves, capabilities, paired
-differences, answers."""
+"""The report's sections as document blocks, in order: header (with the Methods from the configs), main table,
+RL curves and budget, capabilities, paired differences (with the passage control, persistence and its change,
+the differences vs RL step, the positive control), answers."""
 from __future__ import annotations
 
 import study.report.measures as M
+import study.report.sections_rl as rl_sections
 from study.report.analysis import (
     FINAL,
     RL_LAST,
@@ -12,19 +14,21 @@ from study.report.analysis import (
     within_margin,
 )
 from study.report.answers import Answer
-from study.report.cells import NOT_MEASURABLE, OK
+from study.report.cells import NOT_MEASURABLE, OK, DiffCell
 from study.report.document import Block, Bullets, Heading, Image, Paragraph, Table
 from study.report.formatting import DASH, diff_ci, diff_n, p_value, rate_cell, retained
+from study.report.methods import methods_lines
+from study.report.persistence import passage_verdict
 from study.report.runs import Run
 
 PLOTS = {
     "mcqa": "plots/mcqa_misalignment.png",
-    "alignment_curves": "plots/alignment_vs_rl_step.png",
-    "task_curve": "plots/task_accuracy_vs_rl_step.png",
     "paired": "plots/paired_differences.png",
+    **rl_sections.PLOTS,
 }
 _LABELS = {m.key: m.label for m in M.ALIGNMENT_MEASURES + M.CAPABILITY_MEASURES}
 _LABELS[M.TASK_ACCURACY_KEY] = M.TASK_ACCURACY_LABEL
+curves = rl_sections.curves
 
 
 def _steps(run: Run, stage: str) -> str:
@@ -69,28 +73,7 @@ def header(analysis: Analysis, inputs: list[str], generated: str, summary: str) 
     ]
     if notes:
         blocks += [Heading(2, "Notes"), Bullets(notes)]
-    margin = f"{100 * analysis.margin:.0f}"
-    blocks += [Heading(2, "Methods"), Bullets([
-        "MCQA: an item's score is the share of its option orders in which the model chose the misaligned option "
-        "(1 = misaligned), so the tables give MISalignment rates; lower is better.",
-        "Chat: misaligned rate as graded by the judge named in the metric; agentic: scheming rate over the "
-        "non-control variants. Capabilities: accuracy (1 = correct).",
-        "Rates: value [95% CI] (n) as the eval suite reports them (Wilson intervals, clustered by scenario where "
-        "items share one). With several seeds: mean over seeds [95% t interval across seeds] (seeds); that "
-        "interval reflects seed-to-seed variation on this item set, and the per-seed rows keep each run's "
-        "item-level interval.",
-        "Differences are a − b in percentage points, paired on the same samples (subtask, item_id, "
-        "sample_index), with a cluster-robust standard error and McNemar's exact p for 0/1 scores. The RL task "
-        "accuracy has no per-item samples and is compared unpaired (two-proportion z-test).",
-        "A difference persists through RL when its after-RL 95% CI excludes 0 with the sign it had after "
-        "midtraining; retained = difference after RL / difference after midtraining.",
-        f"Equal capabilities and 'about as much' need every 95% CI of the difference within ±{margin} points.",
-        "Equality over arms: Pearson chi-square test of homogeneity on counts value × n per arm.",
-        "Competence gates (from the eval suite): a chat setting is not measurable when under 50% of its answers "
-        "are coherent or none is scorable; an agentic setting when under 50% of its episodes contain a valid "
-        "tool call. Such a cell reads 'not measurable (reason)' in place of the rate, and no difference, "
-        "curve point or answer is built from it.",
-    ])]
+    blocks += [Heading(2, "Methods"), Bullets(methods_lines(analysis.study.runs, analysis.margin))]
     return blocks
 
 
@@ -106,7 +89,7 @@ def _arm_rows(rows_by_column: list[dict[str, ArmRow]], arm: str, fmt=rate_cell) 
 
 
 def main_table(analysis: Analysis) -> list[Block]:
-    columns = [(m, s) for m in M.MCQA_MEASURES for s in M.EVAL_STAGES]
+    columns = [(m, s) for m in M.MCQA_MEASURES for s in analysis.stages]
     data = [analysis.rates[(m.key, s)] for m, s in columns]
     header = ["arm", "seed"] + [f"{m.label.split('(')[-1].rstrip(')')}, {M.STAGE_LABELS[s]}" for m, s in columns]
     rows = [r for arm in analysis.arms for r in _arm_rows(data, arm)]
@@ -114,9 +97,10 @@ def main_table(analysis: Analysis) -> list[Block]:
         Heading(1, "1. MCQA misalignment rate per arm"),
         Table(header, rows, caption="MCQA misalignment rate, rate [95% CI] (n items); lower is better."),
         Image(PLOTS["mcqa"], "MCQA misalignment rate per arm",
-              "MCQA misalignment rate per arm after midtraining and after RL (bars: rate; whiskers: 95% CI)."),
+              f"MCQA misalignment rate per arm, {', '.join(M.STAGE_LABELS[s] for s in analysis.stages)} (bars: "
+              "rate; whiskers: 95% CI)."),
     ]
-    others = [(m, s) for m in (M.CHAT_MISALIGNED, M.AGENTIC_SCHEMING) for s in M.EVAL_STAGES]
+    others = [(m, s) for m in (M.CHAT_MISALIGNED, M.AGENTIC_SCHEMING) for s in analysis.stages]
     other_data = [analysis.rates[(m.key, s)] for m, s in others]
     if any(row.headline().status in (OK, NOT_MEASURABLE) for col in other_data for row in col.values()):
         blocks.append(Table(["arm", "seed"] + [f"{m.label}, {M.STAGE_LABELS[s]}" for m, s in others],
@@ -125,46 +109,6 @@ def main_table(analysis: Analysis) -> list[Block]:
     else:
         blocks.append(Paragraph("Chat and agentic evals: not measured in any run."))
     return blocks
-
-
-def curves(analysis: Analysis) -> list[Block]:
-    gated = analysis.curve_not_measurable
-    empty = [m.label for m in M.CURVE_MEASURES if not analysis.curves.get(m.key) and m.key not in gated]
-    note = f" Not measured during RL: {', '.join(empty)}." if empty else ""
-    note += "".join(f" {_LABELS[m.key]} not measurable (left out) at {'; '.join(gated[m.key])}."
-                    for m in M.CURVE_MEASURES if m.key in gated)
-    task_note = "" if analysis.curves.get(M.TASK_ACCURACY_KEY) else " Not measured during RL."
-    return [
-        Heading(1, "2. Alignment and task accuracy vs RL step"),
-        Image(PLOTS["alignment_curves"], "Alignment evals vs RL step",
-              "Alignment evals during RL, one line per arm; band: value ± 1.96 stderr (with several seeds: the "
-              "mean over seeds, band from the pooled standard error, faint lines per seed)." + note),
-        Image(PLOTS["task_curve"], "RL task accuracy vs RL step",
-              "Held-out accuracy on the RL task during RL; band: value ± 1.96 stderr." + task_note),
-        *rl_dose(analysis.study.runs),
-    ]
-
-
-_DOSE_TAGS = (("rl/reward_mean", "reward"), ("rl/kl", "KL to the start (nats/token)"), ("rl/entropy", "entropy"))
-
-
-def rl_dose(runs: list[Run]) -> list[Block]:
-    """How far RL moved each policy: a persistence claim means little if RL barely changed the model."""
-    rows = []
-    for run in sorted(runs, key=lambda r: (r.arm, r.seed)):
-        if not run.rl_scalars:
-            continue
-        k = max(1, min(10, len(run.rl_scalars) // 2))
-        first, last = run.rl_scalars[:k], run.rl_scalars[-k:]
-        mean = lambda rows, tag: sum(r.get(tag, float("nan")) for r in rows) / len(rows)  # noqa: E731
-        rows.append([run.arm, str(run.seed), str(run.rl_scalars[-1]["step"]),
-                     *[f"{mean(first, tag):.3f} → {mean(last, tag):.3f}" for tag, _ in _DOSE_TAGS]])
-    if not rows:
-        return []
-    return [Table(["arm", "seed", "RL steps", *[label for _, label in _DOSE_TAGS]], rows,
-                  caption="How far RL moved each policy: mean over the first and the last steps (up to 10 each) "
-                          "of the RL training scalars (rl/tb/scalars.jsonl); the KL is to the frozen starting "
-                          "policy (the reference model), when RL uses one.")]
 
 
 def _diff_rows(row: DiffRow, label: list[str], extra) -> list[list[str]]:
@@ -217,44 +161,90 @@ def capabilities(analysis: Analysis, answer: Answer) -> list[Block]:
     return blocks
 
 
-def paired(analysis: Analysis) -> list[Block]:
+def _ablated(analysis: Analysis, a: str, b: str, key: str, stage: str, seed: int | None) -> str:
+    control = analysis.passage.get((a, b, key, stage))
+    if control is None:
+        return DASH
+    cell = control.ablated.headline() if seed is None else dict(control.ablated.per_seed).get(seed)
+    return diff_ci(cell) if cell is not None and cell.status == OK else DASH
+
+
+def _passage(analysis: Analysis, a: str, b: str, key: str, stage: str, cell: DiffCell) -> str:
+    return passage_verdict(cell, analysis.passage.get((a, b, key, stage))) or DASH
+
+
+def paired(analysis: Analysis, control: Answer | None = None) -> list[Block]:
     blocks: list[Block] = [Heading(1, "4. Paired differences on the same items")]
     rows = []
-    by_key = {(p.arm_a, p.arm_b, p.measure): p for p in analysis.persistence}
     for a, b in analysis.comparisons:
         for measure in M.ALIGNMENT_MEASURES:
-            mid = analysis.diffs.get((a, b, measure.key, "midtrain"))
-            rl = analysis.diffs.get((a, b, measure.key, FINAL))
-            if mid is None or rl is None:
-                continue
-            if all(c.status not in (OK, NOT_MEASURABLE) for _, c in mid.per_seed + rl.per_seed):
-                continue
-            entry = by_key.get((a, b, measure.key))
-            verdict = DASH if not entry else entry.reason if entry.verdict == NOT_MEASURABLE \
-                else f"{entry.verdict}: {entry.reason}"
-            keep = retained(entry.retained) if entry else DASH
-            rl_by_seed = dict(rl.per_seed)
-            label = [f"{a} − {b}", measure.label]
-            if mid.aggregate is not None or rl.aggregate is not None:
-                m, r = mid.headline(), rl.headline()
-                rows.append(label + ["mean", diff_ci(m), DASH, diff_n(m), diff_ci(r), DASH, diff_n(r), verdict, keep])
-            for seed, m in mid.per_seed:
-                r = rl_by_seed[seed]
-                seed_verdict = verdict if mid.aggregate is None and rl.aggregate is None else DASH
-                seed_keep = keep if mid.aggregate is None and rl.aggregate is None else DASH
-                rows.append(label + [str(seed), diff_ci(m), p_value(m.p_value), diff_n(m), diff_ci(r),
-                                     p_value(r.p_value), diff_n(r), seed_verdict, seed_keep])
+            for stage in analysis.stages:
+                row = analysis.diffs.get((a, b, measure.key, stage))
+                if row is None or all(c.status not in (OK, NOT_MEASURABLE) for _, c in row.per_seed):
+                    continue
+                label = [f"{a} − {b}", measure.label, M.STAGE_LABELS[stage]]
+                if row.aggregate is not None:
+                    m = row.aggregate
+                    rows.append(label + ["mean", diff_ci(m), DASH, diff_n(m),
+                                         _ablated(analysis, a, b, measure.key, stage, None),
+                                         _passage(analysis, a, b, measure.key, stage, m)])
+                for seed, cell in row.per_seed:
+                    verdict = _passage(analysis, a, b, measure.key, stage, cell) if row.aggregate is None else DASH
+                    rows.append(label + [str(seed), diff_ci(cell), p_value(cell.p_value), diff_n(cell),
+                                         _ablated(analysis, a, b, measure.key, stage, seed), verdict])
     if rows:
-        blocks.append(Table(["comparison", "measure", "seed", "after midtraining: diff [95% CI] (pts)", "McNemar p",
-                             "n pairs", "after RL: diff [95% CI] (pts)", "McNemar p", "n pairs", "persists through RL",
-                             "retained"], rows,
-                            caption="a − b on the same samples; negative = a is less misaligned than b."))
+        blocks.append(Table(["comparison", "measure", "eval point", "seed", "diff [95% CI] (pts)", "p (sign-flip)",
+                             "n pairs", "with another scenario's passage: diff [95% CI] (pts)", "passage"], rows,
+                            caption="a − b on the same samples; negative = a is less misaligned than b. MCQA rows "
+                                    "carry the passage control: the same difference when every item is asked "
+                                    "with another scenario's passage, paired on items."))
     else:
         blocks.append(Paragraph("No paired differences: this needs a baseline arm (or both upsampling arms) and "
                                 "per-sample scores in eval/midtrain and eval/final."))
-    blocks.append(Image(PLOTS["paired"], "Paired differences",
-                        "Paired differences (points) with 95% CIs, after midtraining and after RL."))
+    blocks += persistence_table(analysis)
+    stages = ", ".join(M.STAGE_LABELS[s] for s in analysis.stages)
+    blocks.append(Image(PLOTS["paired"], "Paired differences", f"Paired differences (points) with 95% CIs, {stages}."))
+    blocks += rl_sections.dose_response(analysis)
+    blocks += rl_sections.positive_control(control)
     return blocks
+
+
+def persistence_table(analysis: Analysis) -> list[Block]:
+    sft = "sft" in analysis.stages
+    rows = []
+    for entry in analysis.persistence:
+        a, b, key = entry.arm_a, entry.arm_b, entry.measure
+        at = {s: analysis.diffs.get((a, b, key, s)) for s in analysis.stages}
+        changes = [entry.change] + ([entry.change_sft] if sft else [])
+        verdict = entry.reason if entry.verdict == NOT_MEASURABLE else f"{entry.verdict}: {entry.reason}"
+        label = [f"{a} − {b}", _LABELS[key]]
+        seeded = any(r is not None and r.aggregate is not None for r in [*at.values(), *changes])
+
+        def cells(pick) -> list[str]:
+            out = [diff_ci(pick(at[s])) if at[s] is not None else DASH for s in analysis.stages]
+            for change in changes:
+                cell = pick(change) if change is not None else None
+                out += [diff_ci(cell), p_value(cell.p_value)] if cell is not None else [DASH, DASH]
+            return out
+
+        if seeded:
+            rows.append(label + ["mean"] + cells(lambda r: r.headline()) + [verdict, retained(entry.retained)])
+        seeds = [seed for seed, _ in at["midtrain"].per_seed] if at.get("midtrain") else []
+        for seed in seeds:
+            rows.append(label + [str(seed)] + cells(lambda r, s=seed: dict(r.per_seed).get(s))
+                        + ([DASH, DASH] if seeded else [verdict, retained(entry.retained)]))
+    if not rows:
+        return []
+    header = ["comparison", "measure", "seed"] + [f"{M.STAGE_LABELS[s]} (pts)" for s in analysis.stages]
+    header += ["change after RL − after midtraining [95% CI] (pts)", "p (sign-flip)"]
+    if sft:
+        header += ["change after post-training − after midtraining [95% CI] (pts)", "p (sign-flip)"]
+    header += ["persists through RL", "retained"]
+    return [Heading(2, "Persistence through RL"),
+            Table(header, rows, caption="The change of each difference is paired on items: per item ((a − b) "
+                                        "later − (a − b) after midtraining), clustered by scenario, t interval "
+                                        "and cluster sign-flip p; with several seeds, the mean over seed pairs "
+                                        "with a t interval across them.")]
 
 
 def answers(items: list[Answer]) -> list[Block]:
