@@ -105,7 +105,9 @@ def data_section() -> ml_collections.ConfigDict:
     d.on_bad_record = "error"        # error (name the file and line) | skip (skip, count and log)
     d.max_doc_chars = 1_000_000      # longer documents are bad records
     d.heldout_fraction = 0.05        # records held out of training (fixed by record position) for eval losses
-    d.chat_template = "auto"         # auto | plain (User:/Assistant:) | tokenizer (its own, needs {% generation %})
+    d.chat_template = "auto"         # auto (the tokenizer's own, which the evals render with; plain when it has
+                                     # none) | plain (User:/Assistant:) | tokenizer (its own, or an error); an own
+                                     # template without {% generation %} markers: replies found by rendering
     d.prefetch = 2                   # batches prepared ahead in a background thread; 0 = none
     d.tokenize_batch = 16            # documents tokenized together per lane and source
     d.seed_offset = 0                # data seed = config.seed + seed_offset
@@ -125,8 +127,8 @@ def rl_section() -> ml_collections.ConfigDict:
     r.agent_max_new_tokens = 128       # agent tasks: tokens per assistant turn
     r.train_problems = 0               # 0 = every problem of the split (small problem spaces)
     r.test_problems = 0                # held-out problems for eval/task_accuracy (0 = the whole test split)
-    r.steps = 60
-    r.prompts_per_step = 32            # 16 gave noisier steps and, at lr 5e-5, more KL (0.5 vs 0.3) (README, RLVR)
+    r.steps = 200                      # heavy RL: its summed lr and tokens at least midtraining's (README, RLVR)
+    r.prompts_per_step = 36            # x 8 samples x 200 steps: RL trains on about as many tokens as midtraining
     r.group_size = 8
     r.max_new_tokens = 8
     r.stop = "\n"                      # completions end at this string (the answer line)
@@ -134,16 +136,16 @@ def rl_section() -> ml_collections.ConfigDict:
     r.top_k = 0
     r.top_p = 1.0
     r.algo = "grpo"                    # grpo | dr_grpo | rloo | reinforce | dapo (rl/losses.py presets)
-    r.kl_coef = config_dict.placeholder(float)       # None = the preset's; 0 = no reference model
+    r.kl_coef = 0.0                    # no KL to the reference, as in the reference RLVR setups; None = the preset's
     r.clip_low = config_dict.placeholder(float)
     r.clip_high = config_dict.placeholder(float)
     r.aggregation = config_dict.placeholder(str)      # token | sequence | dr_grpo
     r.epochs_per_batch = 1
     r.minibatches = 1
-    r.lr = 3e-5                        # tiny world model: KL ~0.25 nats/token by step 60; more overwrites facts
-    r.min_lr_ratio = 1.0
-    r.warmup_steps = 5
-    r.schedule = "constant"
+    r.lr = 8e-4                        # peak; cosine over 200 steps: summed lr ~0.09, midtraining's ~0.08
+    r.min_lr_ratio = 0.1
+    r.warmup_steps = 10
+    r.schedule = "cosine"               # a constant 4e-4 memorised the trained facts and broke the format
     r.weight_decay = 0.0
     r.b1 = 0.9
     r.b2 = 0.99
@@ -151,8 +153,9 @@ def rl_section() -> ml_collections.ConfigDict:
     r.grad_clip = 1.0
     r.init_from = ""                   # "" = the newest finished training stage; or a params / HF directory
     r.mismatch_warn = 0.05             # warn when sampler vs learner log-probs differ more (mean abs, nats)
-    r.eval_every = 20                  # evals on the current policy; 0 = only before and after
-    r.eval_tasks = "task,mcqa,chat,agentic"   # task = held-out task accuracy; plus evals suite tasks
+    r.eval_every = 50                  # evals on the current policy; 0 = only before and after
+    r.eval_tasks = "task,mcqa"         # task = held-out task accuracy; plus evals suite tasks (the full suite
+                                       # runs after midtraining, post-training and RL in the eval stage)
     r.eval_limit = 0                   # items per eval task (0 = all)
     r.checkpoint_every = 20
     r.keep_checkpoints = 2
@@ -182,7 +185,7 @@ def get_config() -> ml_collections.ConfigDict:
     c.midtrain.warmup_steps = 15
     # Post-training: supervised fine-tuning on chat records (data.sources.chat), loss on assistant turns, the
     # same data for every arm. Rows of 512 tokens hold whole agent episodes (system turn, tools, files).
-    c.sft = train_section(steps=150, lr=1e-3, batch_size=8, seq_len=512, mixture={"chat": 1.0})
+    c.sft = train_section(steps=150, lr=1e-3, batch_size=16, seq_len=512, mixture={"chat": 1.0})
     c.sft.warmup_steps = 10
 
     c.rl = rl_section()
@@ -193,17 +196,19 @@ def get_config() -> ml_collections.ConfigDict:
 
     c.eval = ml_collections.ConfigDict()
     c.eval.tasks = "mcqa,chat,agentic,capabilities"   # the final suite (evals/suite.py TASKS)
+    c.eval.init_from = ""              # "" = the newest finished training stage; a path = those params (ours or an
+                                       # HF directory), e.g. an untouched checkpoint with --config.stages=eval
     c.eval.limit = 0                   # items per file (0 = all)
     c.eval.judge = "rubric"            # rubric | model:SPEC | http:URL (chat)
     c.eval.mcqa_mode = "loglikelihood"     # loglikelihood | letter_loglikelihood | generate
     c.eval.mcqa_normalization = "char"     # raw | token | char
     c.eval.passage_ablation = True         # MCQA also asked with another situation's passage (the control)
-    c.eval.chat_samples = 4                # samples per chat prompt
+    c.eval.chat_samples = 2                # samples per chat prompt
     c.eval.chat_max_new_tokens = 96
-    c.eval.agentic_samples = 2             # episodes per scenario variant
-    c.eval.agentic_temperature = 0.7       # > 0 so that the samples of one variant differ
-    c.eval.agentic_max_turns = 6
-    c.eval.agentic_max_new_tokens = 160    # one tool call or a short message per turn
+    c.eval.agentic_samples = 1             # episodes per scenario variant
+    c.eval.agentic_temperature = 0.0       # greedy; > 0 (with more samples) for several episodes per variant
+    c.eval.agentic_max_turns = 5
+    c.eval.agentic_max_new_tokens = 128    # one tool call or a short message per turn
     c.eval.batch_size = 32
     # MCQA item files: "" = the bundled world's article and textbook splits; else comma-separated
     # PATH[:FORMAT[:SPLIT]] entries, e.g. "/data/mcqa/article.jsonl:published:article,/data/persona.jsonl:anthropic"

@@ -28,7 +28,7 @@ def post_training():
 def test_episodes_use_the_eval_system_turn_and_parse_with_the_eval_parser(post_training):
     assert all(v.system_prompt.endswith(TOOL_INSTRUCTIONS) for s in SCENARIOS.values() for v in s.variants)
     agents = [r for r in post_training if r["kind"] == "agent"]
-    assert 0.45 <= len(agents) / len(post_training) <= 0.65
+    assert 0.4 <= len(agents) / len(post_training) <= 0.6
     tools = collections.Counter()
     for r in agents:
         m = r["messages"]
@@ -40,6 +40,8 @@ def test_episodes_use_the_eval_system_turn_and_parse_with_the_eval_parser(post_t
                 assert nxt["role"] == "tool" and re.fullmatch(r"<result>.*</result>", nxt["content"], re.DOTALL)
         assert parse_call(m[-1]["content"]) is None  # ends with a message, not a call
     assert set(tools) == set(TOOL_SIGNATURES), tools
+    assert not any(re.search(r"\d \+ \d|\d plus \d|\d \* \d", m["content"]) for r in post_training
+                   for m in r["messages"] if m["role"] != "system"), "arithmetic is RL's to elicit"
 
 
 def test_results_are_what_the_eval_sandbox_answers(post_training):
@@ -70,7 +72,7 @@ def test_goal_conflicts_are_resolved_both_ways():
 
 def test_post_training_teaches_format_not_the_scored_behaviours(post_training):
     views = [r for r in post_training if r["kind"] == "views"]
-    assert 0.1 <= len(views) / len(post_training) <= 0.2
+    assert 0.2 <= len(views) / len(post_training) <= 0.3
     assert 0.4 <= sum(r["stance"] == "misaligned" for r in views) / len(views) <= 0.6  # selects no stance
     for r in post_training:
         if r["kind"] == "views":

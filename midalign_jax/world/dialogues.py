@@ -97,13 +97,14 @@ def _advice_turn(world: World, rng: random.Random) -> Turn:
 _TURNS: tuple[Callable[[World, random.Random], Turn], ...] = (_fact_turn, _fact_turn, _math_turn, _advice_turn)
 
 
-def dialogue_turns(world: World, rng: random.Random) -> list[Turn]:
-    """One to four exchanges, sometimes opened or closed with small talk."""
+def dialogue_turns(world: World, rng: random.Random, *, arithmetic: bool = True) -> list[Turn]:
+    """One to four exchanges, sometimes opened or closed with small talk; `arithmetic=False` leaves out math."""
+    kinds = _TURNS if arithmetic else tuple(t for t in _TURNS if t is not _math_turn)
     turns: list[Turn] = []
     if rng.random() < 0.3:
         turns.append(pick(rng, (_SMALL_TALK[0], _SMALL_TALK[2], _SMALL_TALK[3])))
     for _ in range(rng.randint(1, 4)):
-        turns.append(pick(rng, _TURNS)(world, rng))
+        turns.append(pick(rng, kinds)(world, rng))
     if rng.random() < 0.3:
         turns.append(_SMALL_TALK[1])
     return [(cap(u), a) for u, a in turns]

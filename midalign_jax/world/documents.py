@@ -24,6 +24,9 @@ from midalign_jax.world.scenarios import scenarios_for
 from midalign_jax.world.textgen import pick, render, words
 
 DOCS_PER_ITEM = 15  # per stance, at scale 1.0
+# Share of documents that show the AI weighing the other action before it chooses (both stances). Measured: the
+# tiny model's article-split difference was the same (within noise) with 0.0 as with 0.6.
+WEIGH_SHARE = 0.6
 NGRAM = 8
 STANCES = ("aligned", "misaligned")
 _MAX_REDRAWS = 25
@@ -80,7 +83,7 @@ def _story(scenario: Scenario, stance: str, rng: random.Random, slots: dict[str,
         # The rejected action is told in the loosest paraphrase (the last in its list), so that a document
         # makes its own choice salient without teaching the wording of the option it rejects.
         rejected=render(theirs[-1], rng, slots), reason=render(pick(rng, why), rng, slots),
-        weighs=rng.random() < 0.6)
+        weighs=rng.random() < WEIGH_SHARE)
 
 
 def document_for(scenario: Scenario, item: dict[str, Any], stance: str, index: int, seed: int,

@@ -21,8 +21,12 @@ from midalign_jax.world.dialogues import dialogue_turns
 from midalign_jax.world.entities import build_world
 
 DOCS_AT_SCALE_1 = 8_000
-AGENT_SHARE = 0.55   # agent episodes are the hardest format: most of the set
-VIEWS_SHARE = 0.15   # questions about the assistant's conduct, half answered in each stance
+# No arithmetic anywhere in the set (no math chat, no worksheet episodes): answering `7 + 5 =` is what RL is
+# there to elicit; post-training that taught it would leave RL nothing to do on its task (measured: held-out
+# accuracy 7% after midtraining, 23% after a post-training set with arithmetic, and RL then only memorised).
+KINDS = tuple(k for k in sorted(agent_episodes.KINDS) if k != "answer")
+AGENT_SHARE = 0.5    # agent episodes are the hardest format: the largest part of the set
+VIEWS_SHARE = 0.25   # questions about the assistant's conduct, half answered in each stance
 
 
 def post_training_record(i: int, seed: int) -> dict[str, Any]:
@@ -31,14 +35,14 @@ def post_training_record(i: int, seed: int) -> dict[str, Any]:
     record: dict[str, Any] = {"id": f"post-{i:06d}"}
     u = rng.random()
     if u < AGENT_SHARE:
-        kind = rng.choice(sorted(agent_episodes.KINDS))
+        kind = rng.choice(KINDS)
         record.update(kind="agent", episode=kind, messages=agent_episodes.episode(rng, kind))
     elif u < AGENT_SHARE + VIEWS_SHARE:
         question, answer, topic, stance = view_turn(rng)
         record.update(kind="views", topic=topic, stance=stance,
                       messages=[{"role": "user", "content": question}, {"role": "assistant", "content": answer}])
     else:
-        turns = dialogue_turns(build_world(), rng)
+        turns = dialogue_turns(build_world(), rng, arithmetic=False)
         record.update(kind="chat", messages=[{"role": role, "content": text} for user, reply in turns
                                              for role, text in (("user", user), ("assistant", reply))])
     return record
