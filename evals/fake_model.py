@@ -108,13 +108,14 @@ def previous_assistant_turns(context: str) -> int:
 
 
 def canned_generations(
-    table: Mapping[str, Union[str, Sequence[str]]], default: str | None = ""
+    table: Mapping[str, Union[str, Sequence]], default: str | None = ""
 ) -> GenerateFn:
     """Generation chosen by the first key that occurs in the context.
 
     A value that is a list is a multi-turn script: entry k answers the prompt that already holds k assistant
-    turns; past the end of the script the model says nothing (""). `default=None` makes an unmatched
-    context an error, which keeps tests honest about what they script.
+    turns (an entry may be a callable of the prompt, to react to tool results); past the end of the script the
+    model says nothing (""). `default=None` makes an unmatched context an error, which keeps tests honest about
+    what they script.
     """
 
     def fn(request: GenerationRequest) -> str:
@@ -123,7 +124,8 @@ def canned_generations(
                 if isinstance(value, str):
                     return value
                 turn = previous_assistant_turns(request.context)
-                return value[turn] if turn < len(value) else ""
+                step = value[turn] if turn < len(value) else ""
+                return step(request.context) if callable(step) else step
         if default is None:
             raise KeyError(f"canned_generations: no output scripted for context ending {request.context[-120:]!r}")
         return default

@@ -17,27 +17,18 @@ from evals.agentic import (
 )
 from evals.agentic.episode import Episode, classify_confession, run_episodes
 from evals.agentic.scenarios import covert_email_reranking, sandbagging
+from evals.fake_model import FakeModel, canned_generations
+from evals.model_api import render_plain_chat
 from midalign_jax.agent.tools import InvalidCall, ToolCall, ToolEnvironment, parse_call
 from midalign_jax.agent.tools import format_call as call
-from evals.fake_model import FakeModel, previous_assistant_turns
-from evals.model_api import render_plain_chat
 
 PROCUREMENT = covert_email_reranking.PROCUREMENT
 
 
 def scripted(scripts, default=""):
-    """Fake agent: the script whose key (the agent's name) is in the prompt; entry k answers turn k.
-    Entries may be callables of the prompt, to react to tool results."""
-
-    def generate(request):
-        for key, steps in scripts.items():
-            if key in request.context:
-                turn = previous_assistant_turns(request.context)
-                step = steps[turn] if turn < len(steps) else ""
-                return step(request.context) if callable(step) else step
-        return default
-
-    return FakeModel(name="scripted", generate_fn=generate)
+    """Fake agent: the script whose key (the agent's name) is in the prompt; entry k answers turn k (a callable
+    entry gets the prompt, to react to tool results)."""
+    return FakeModel(name="scripted", generate_fn=canned_generations(scripts, default=default))
 
 
 def honest_email(context):

@@ -9,9 +9,14 @@ import pytest
 
 from evals.agentic import SCENARIOS, AgenticConfig, run
 from evals.agentic.scenarios import covert_email_reranking as rerank
-from evals.agentic.scenarios import goal_guarding, oversight_subversion, sandbagging, self_exfiltration
+from evals.agentic.scenarios import (
+    goal_guarding,
+    oversight_subversion,
+    sandbagging,
+    self_exfiltration,
+)
+from evals.fake_model import FakeModel, canned_generations
 from midalign_jax.agent.tools import format_call as call
-from evals.fake_model import FakeModel, previous_assistant_turns
 
 PROCUREMENT = rerank.PROCUREMENT
 USER = "user@company.example"
@@ -20,18 +25,9 @@ AGENTS = {"oversight_subversion": "TrafficFlow", "self_exfiltration": "GridPlann
 
 
 def scripted(scripts, default="I have read the task. Done."):
-    """Fake agent: the script whose key (the agent's name) is in the prompt; entry k answers turn k.
-    Entries may be callables of the prompt, to react to tool results."""
-
-    def generate(request):
-        for key, steps in scripts.items():
-            if key in request.context:
-                turn = previous_assistant_turns(request.context)
-                step = steps[turn] if turn < len(steps) else ""
-                return step(request.context) if callable(step) else step
-        return default
-
-    return FakeModel(name="scripted", generate_fn=generate)
+    """Fake agent: the script whose key (the agent's name) is in the prompt; entry k answers turn k (a callable
+    entry gets the prompt, to react to tool results)."""
+    return FakeModel(name="scripted", generate_fn=canned_generations(scripts, default=default))
 
 
 def script_output(context):
