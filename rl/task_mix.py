@@ -13,7 +13,6 @@ sandbox, rl/agent_rollout.py).
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 import jax
@@ -23,6 +22,7 @@ from midalign_jax import sampling
 from rl import agent_rollout, choice_rollout, rollout
 from rl.tasks import get_task
 from rl.tasks.base import Problem
+from rl.tasks.registry import task_args
 
 
 @dataclasses.dataclass
@@ -38,25 +38,6 @@ class Slot:
     @property
     def kind(self) -> str:
         return getattr(self.task, "kind", "text")
-
-
-def _task_args(rl_cfg, names: list[str]) -> list[dict]:
-    text = str(rl_cfg.get("task_args") or "").strip()
-    if not text:
-        return [{} for _ in names]
-    try:
-        args = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ValueError(f"rl.task_args: not valid JSON ({e.msg} at character {e.pos}): {text!r}") from e
-    if not isinstance(args, dict):
-        raise ValueError(f"rl.task_args: expected a JSON object, got {text!r}")
-    if len(names) == 1:
-        return [args]
-    unknown = sorted(set(args) - set(names))
-    if unknown:
-        raise ValueError(f"rl.task_args: keys {unknown} name no task of rl.task={';'.join(names)!r}; with several "
-                         "tasks, task_args maps each task name to its keyword arguments")
-    return [dict(args.get(name, {})) for name in names]
 
 
 def slots_from_config(rl_cfg, tokenizer, seed: int) -> list[Slot]:
@@ -78,7 +59,7 @@ def slots_from_config(rl_cfg, tokenizer, seed: int) -> list[Slot]:
         raise ValueError("rl.temperature must be > 0 (policy gradients need sampled, not greedy, completions)")
     eos = (tokenizer.eos_token_id,)
     slots = []
-    for spec, n, kwargs in zip(specs, prompts, _task_args(rl_cfg, specs)):
+    for spec, n, kwargs in zip(specs, prompts, task_args(rl_cfg, specs)):
         task = get_task(spec, **kwargs)
         agent = getattr(task, "kind", "text") == "agent"
         stop = "" if agent else str(rl_cfg.stop)

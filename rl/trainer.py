@@ -18,7 +18,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from midalign_jax import model as M
-from midalign_jax import sampling
 from midalign_jax.parallel import sharding as S
 from midalign_jax.train.optimizer import lr_schedule, make_optimizer
 from midalign_jax.train.scaffold import LoopScaffold
@@ -254,17 +253,6 @@ class _Budget:
         out = {"rl/lr_sum": self.lr_sum, "rl/tokens_trained_step": float(self.tokens)}
         self.tokens = 0
         return out
-
-
-def sampling_params(rl_cfg, tokenizer) -> sampling.SamplingParams:
-    """Sampled completions that end at EOS or at `rl.stop` (the answer line)."""
-    temperature = float(rl_cfg.temperature)
-    if temperature <= 0:
-        raise ValueError("rl.temperature must be > 0 (policy gradients need sampled, not greedy, completions)")
-    stop_seqs = tuple(tuple(tokenizer.encode(s, add_special_tokens=False)) for s in [rl_cfg.stop] if s)
-    return sampling.SamplingParams(max_new_tokens=int(rl_cfg.max_new_tokens), temperature=temperature,
-                                   top_k=int(rl_cfg.top_k), top_p=float(rl_cfg.top_p), n_samples=int(rl_cfg.group_size),
-                                   eos_ids=(tokenizer.eos_token_id,), stop_sequences=stop_seqs)
 
 
 def _drop_rows_after(path: Path, step: int) -> None:

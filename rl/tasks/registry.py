@@ -6,6 +6,7 @@ terms are built with their defaults. Config files can therefore name the whole r
 """
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Callable
 
@@ -65,17 +66,27 @@ def get_task(name: str, **kwargs: Any) -> Any:
     return WeightedTask(_build(first, kwargs), components, primary_weight=first_weight)
 
 
-def task_from_config(rl_cfg) -> Any:
-    """The task of an `rl` config section: `rl.task` (a spec) with `rl.task_args` (a JSON object of keyword
-    arguments for the spec's first term, e.g. '{"ops": ["+", "-"], "digits": [1, 1]}')."""
+def task_args(rl_cfg, names: list[str]) -> list[dict[str, Any]]:
+    """The keyword arguments of each task named in `rl.task`: `rl.task_args` is a JSON object of keyword
+    arguments for the (first term of the) one task, or, with several tasks, an object keyed by task name."""
     text = str(rl_cfg.get("task_args") or "").strip()
-    kwargs: dict[str, Any] = {}
-    if text:
-        import json
-        try:
-            kwargs = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"rl.task_args: not valid JSON ({e.msg} at character {e.pos}): {text!r}") from e
-        if not isinstance(kwargs, dict):
-            raise ValueError(f"rl.task_args: expected a JSON object of keyword arguments, got {text!r}")
-    return get_task(rl_cfg.task, **kwargs)
+    if not text:
+        return [{} for _ in names]
+    try:
+        args = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"rl.task_args: not valid JSON ({e.msg} at character {e.pos}): {text!r}") from e
+    if not isinstance(args, dict):
+        raise ValueError(f"rl.task_args: expected a JSON object of keyword arguments, got {text!r}")
+    if len(names) == 1:
+        return [args]
+    unknown = sorted(set(args) - set(names))
+    if unknown:
+        raise ValueError(f"rl.task_args: keys {unknown} name no task of rl.task={';'.join(names)!r}; with several "
+                         "tasks, task_args maps each task name to its keyword arguments")
+    return [dict(args.get(name, {})) for name in names]
+
+
+def task_from_config(rl_cfg) -> Any:
+    """The task of an `rl` config section naming one task: `rl.task` (a spec) with `rl.task_args`."""
+    return get_task(rl_cfg.task, **task_args(rl_cfg, [str(rl_cfg.task)])[0])
