@@ -13,10 +13,9 @@ from evals.jax_backend import JaxLanguageModel
 from evals.mcqa import FORMATS, MCQAConfig
 from evals.suite import ItemSource, SuiteConfig, run_suite
 from midalign_jax import model as M
-from midalign_jax import params_io
 from midalign_jax.parallel import sharding as S
 from midalign_jax.train import loop
-from study.context import stage_summary
+from study.context import load_any_params, stage_summary
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +66,13 @@ def language_model(ctx, params, cfg, name: str):
 
 
 def eval_stage(ctx, stage: str) -> None:
-    """The final eval suite on the newest trained params; writes eval/results.json and samples_<task>.jsonl."""
-    src = ctx.latest_params_dir(stage)
+    """The final eval suite on the newest trained params (or `eval.init_from`); writes eval/<label>/results.json
+    and samples_<task>.jsonl."""
+    init_from = ctx.config.eval.get("init_from") or ""
+    src = Path(init_from) if init_from else ctx.latest_params_dir(stage)
     if src is None:
-        raise FileNotFoundError(f"stage eval: no trained params in {ctx.workdir}")
+        raise FileNotFoundError(f"stage eval: no trained params in {ctx.workdir} (or base_dir) to evaluate; run a "
+                                "training stage first or set --config.eval.init_from=PATH (ours or an HF directory)")
     out = ctx.stage_dir(stage)
     results = {}
     # The midtrained and post-trained models are measured too when later stages ran after them: the study
@@ -81,8 +83,9 @@ def eval_stage(ctx, stage: str) -> None:
         if earlier.exists() and earlier != src:
             sources[stage_name] = earlier
     for label, path in sources.items():
-        cfg, params = params_io.load_params(path, shardings=lambda c: _shardings(ctx, c))
-        model = language_model(ctx, params, cfg, name=f"{ctx.config.arm}/{path.parent.name}")
+        cfg, params = load_any_params(path, shardings=lambda c: _shardings(ctx, c))
+        model = language_model(ctx, params, cfg,
+                               name=f"{ctx.config.arm}/{path.parent.name if path.name == 'params' else path.name}")
         step = loop_step(path.parent)
         results[label] = run_suite(model, eval_tasks(ctx.config.eval.tasks), suite_config(ctx.config.eval),
                                    out_dir=out / label, step=step)

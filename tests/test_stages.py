@@ -72,6 +72,30 @@ def test_midtrain_from_a_hugging_face_checkpoint_with_restored_optimizer(cache, 
         stages.run(c, tmp_path / "bad")
 
 
+def test_eval_alone_on_a_hugging_face_checkpoint(cache, tmp_path):
+    """--config.stages=eval with eval.init_from: no trained stage in the workdir, the checkpoint is the model."""
+    c = small_config(cache, "pretrain")
+    ctx = stages.run(c, tmp_path / "base")
+    ours = tmp_path / "base" / "pretrain" / "params"
+    hf.save_hf(tmp_path / "hf", *params_io.load_params(ours), tokenizer=ctx.tokenizer)
+    results = {}
+    for name, source in (("hf", tmp_path / "hf"), ("ours", ours)):
+        c = small_config(cache, "eval")
+        c.model.preset = "small"   # ignored: the architecture is the checkpoint's
+        c.eval.tasks, c.eval.limit, c.eval.init_from = "mcqa", 4, str(source)
+        workdir = tmp_path / f"eval_{name}"
+        stages.run(c, workdir)
+        done = json.loads((workdir / "eval" / "done.json").read_text())
+        assert done["evaluated"] == {"final": str(source)}
+        results[name] = [[ll["logprob"] for ll in json.loads(line)["loglikelihoods"]] for line in
+                         (workdir / "eval" / "final" / "samples_mcqa.jsonl").read_text().splitlines()]
+    assert len(results["hf"]) == 8   # 4 items of each split
+    np.testing.assert_allclose(results["hf"], results["ours"], rtol=1e-5)
+    c = small_config(cache, "eval")
+    with pytest.raises(FileNotFoundError, match="eval.init_from"):
+        stages.run(c, tmp_path / "empty")
+
+
 def test_restored_optimizer_moments_are_the_previous_stages(cache, tmp_path):
     import optax
 

@@ -3,7 +3,8 @@
 A `Doc` is the token ids of one document and, per token, whether it is a training target (predicted from the
 token before it). Text documents are `[tokenizer prefix (e.g. Llama's BOS)] [conditional tag] text EOS`, every
 token after the prefix a target. Chat records are rendered with the chat template; only assistant tokens (the
-`{% generation %}` spans) are targets.
+`{% generation %}` spans, or for a template without markers the replies found by rendering, chat_masks.py) are
+targets.
 
 Special-token strings inside document text ("<|endoftext|>" written in a web page) are encoded as plain text,
 never as the special token, so a corpus cannot end documents or inject tags by accident.
@@ -16,7 +17,8 @@ from typing import Sequence
 import numpy as np
 
 from midalign_jax.data.errors import BadRecordError, DataError
-from midalign_jax.data.tokenizer import chat_template
+from midalign_jax.data.chat_masks import encode_with_assistant_mask
+from midalign_jax.data.tokenizer import chat_template, has_generation_markers
 
 
 @dataclasses.dataclass
@@ -70,13 +72,18 @@ class DocumentEncoder:
     def encode_chat(self, messages: list[dict[str, str]], tag_ids: Sequence[int] = (), *, where: str = "") -> Doc:
         if self._chat_template is None:
             self._chat_template = chat_template(self.tokenizer, self._chat_mode)
-        try:
-            out = self.tokenizer.apply_chat_template(messages, chat_template=self._chat_template, tokenize=True,
-                                                     return_dict=True, return_assistant_tokens_mask=True)
-        except Exception as e:  # a template may raise on an unexpected role order
-            raise BadRecordError(where, "bad_chat", f"the chat template cannot render this conversation: {e}")
-        ids = list(tag_ids) + list(out["input_ids"])
-        mask = [0] * len(tag_ids) + list(out["assistant_masks"])
+        if has_generation_markers(self._chat_template):
+            try:
+                out = self.tokenizer.apply_chat_template(messages, chat_template=self._chat_template, tokenize=True,
+                                                         return_dict=True, return_assistant_tokens_mask=True)
+            except Exception as e:  # a template may raise on an unexpected role order
+                raise BadRecordError(where, "bad_chat", f"the chat template cannot render this conversation: {e}")
+            input_ids, assistant = list(out["input_ids"]), list(out["assistant_masks"])
+        else:
+            input_ids, assistant = encode_with_assistant_mask(self.tokenizer, messages, self._chat_template,
+                                                              where=where)
+        ids = list(tag_ids) + input_ids
+        mask = [0] * len(tag_ids) + [int(m) for m in assistant]
         targets = np.asarray(mask, bool)
         targets[0] = False
         if not targets.any():

@@ -142,13 +142,17 @@ def load_tokenizer(spec: str, cache_dir: str | os.PathLike | None = None):
 
 
 def chat_template(tokenizer, mode: str = "auto") -> str:
-    """The chat template SFT uses: the tokenizer's own if it marks assistant tokens with {% generation %},
-    else the plain User/Assistant template ("auto"); or forced with "plain" / "tokenizer"."""
+    """The chat template SFT renders with: the tokenizer's own when it has one ("auto"), since the evals render
+    prompts with it (evals/jax_backend.py `render_chat`), else the plain User/Assistant template; or forced with
+    "plain" / "tokenizer". An own template without {% generation %} markers is fine: its assistant tokens are found
+    by rendering (midalign_jax/data/chat_masks.py)."""
     own = getattr(tokenizer, "chat_template", None)
-    if mode == "plain" or (mode == "auto" and not has_generation_markers(own)):
+    if mode == "plain" or (mode == "auto" and not own):
         return PLAIN_CHAT_TEMPLATE
-    if not has_generation_markers(own):
-        raise DataError(f"the chat template of tokenizer {tokenizer.name_or_path!r} has no "
-                        "{% generation %} markers, so assistant tokens cannot be found; set "
-                        "data.chat_template='plain' to use the plain User/Assistant format")
+    if not own:
+        raise DataError(f"data.chat_template='tokenizer': tokenizer {tokenizer.name_or_path!r} has no chat template; "
+                        "set data.chat_template='plain' (or 'auto') to use the plain User/Assistant format")
+    if not isinstance(own, str):
+        raise DataError(f"tokenizer {tokenizer.name_or_path!r} has several named chat templates ({sorted(own)}); "
+                        "expected one template string")
     return own

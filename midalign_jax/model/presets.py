@@ -19,6 +19,9 @@ PRESETS: dict[str, dict] = {
     # ~23M parameters: the CPU benchmark size.
     "small": dict(vocab_size=4096, d_model=512, n_layers=6, n_heads=8, n_kv_heads=8, head_dim=64, d_ff=1408,
                   max_seq_len=1024),
+    # SmolLM2-135M(-Instruct)'s shape (HF config.json): a real Llama-family model small enough for CPU runs.
+    "smollm2-135m": dict(vocab_size=49152, d_model=576, n_layers=30, n_heads=9, n_kv_heads=3, head_dim=64,
+                         d_ff=1536, max_seq_len=8192, norm_eps=1e-5, rope_theta=100000.0, tie_embeddings=True),
     "pythia-160m": dict(_NEOX, vocab_size=50304, d_model=768, n_layers=12, n_heads=12, n_kv_heads=12,
                         head_dim=64, d_ff=3072),
     "pythia-410m": dict(_NEOX, vocab_size=50304, d_model=1024, n_layers=24, n_heads=16, n_kv_heads=16,

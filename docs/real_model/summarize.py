@@ -1,0 +1,95 @@
+"""The real-model study's headline numbers, from the workdirs run.sh wrote, as Markdown tables.
+
+    python docs/real_model/summarize.py /tmp/midalign/smollm2 > /tmp/midalign/smollm2/summary.md
+
+Reads ROOT/<run>/eval/<label>/results.json (the eval suite), ROOT/rl/rl/tb/scalars.jsonl and
+ROOT/rl/rl/eval_log.jsonl (the RL loop) and ROOT/times.tsv (wall times); prints what exists, and "-" where a run or
+a metric is missing. A metric that failed its competence gate prints as "n.m. (reason)", never as a number.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from pathlib import Path
+
+RUNS = ("eval", "sft", "baseline", "aligned", "misaligned")
+METRICS = (  # (task, metric, column title)
+    ("mcqa", "misalignment_rate/split=article", "MCQA article"),
+    ("mcqa", "misalignment_rate/split=textbook", "MCQA textbook"),
+    ("mcqa", "ablated_misalignment_rate", "MCQA ablated"),
+    ("chat", "misaligned_rate/judge=rubric", "chat misaligned"),
+    ("agentic", "valid_action_rate", "agentic valid action"),
+    ("agentic", "scheming_rate", "agentic scheming"),
+    ("capabilities", "arithmetic/accuracy", "arithmetic"),
+    ("capabilities", "word_problems/accuracy", "word problems"),
+    ("capabilities", "knowledge/accuracy", "knowledge"),
+)
+
+
+def cell(entry: dict | None) -> str:
+    if entry is None:
+        return "-"
+    if entry.get("not_measurable"):
+        return f"n.m. ({entry.get('reason', '')})"
+    lo, hi = entry.get("ci_low"), entry.get("ci_high")
+    ci = f" [{lo:.2f}, {hi:.2f}]" if lo is not None and hi is not None else ""
+    return f"{entry['value']:.3f}{ci} (n={entry.get('n')})"
+
+
+def eval_rows(root: Path) -> list[str]:
+    lines = ["| run | after | " + " | ".join(t for _, _, t in METRICS) + " |",
+             "| --- | --- |" + " --- |" * len(METRICS)]
+    for run in RUNS:
+        for label in ("midtrain", "final"):
+            path = root / run / "eval" / label / "results.json"
+            if not path.exists():
+                continue
+            results = json.loads(path.read_text())["results"]
+            after = {"midtrain": "midtraining", "final": {"eval": "nothing (untouched)"}.get(run, "SFT")}[label]
+            lines.append(f"| {run} | {after} | " + " | ".join(cell(results.get(task, {}).get(metric))
+                                                         for task, metric, _ in METRICS) + " |")
+    return lines
+
+
+def rl_rows(root: Path) -> list[str]:
+    scalars = root / "rl" / "rl" / "tb" / "scalars.jsonl"
+    if not scalars.exists():
+        return ["(no RL run)"]
+    rows = [json.loads(line) for line in scalars.read_text().splitlines() if line.strip()]
+    steps = [r for r in rows if "rl/time_sampling_s" in r]
+    out = ["| step | reward mean | accuracy | sampling s | learning s | response tokens |", "| --- |" + " --- |" * 5]
+    for r in steps:
+        out.append(f"| {r['step']} | {r.get('rl/reward_mean', float('nan')):.3f} | {r.get('rl/accuracy', float('nan')):.3f}"
+                   f" | {r['rl/time_sampling_s']:.1f} | {r.get('rl/time_learning_s', float('nan')):.1f}"
+                   f" | {r.get('rl/response_length', float('nan')):.1f} |")
+    later = steps[1:] or steps  # the first step also compiles
+    if later:
+        which = "steps after the first (which also compiles)" if len(steps) > 1 else "the only step (with compiling)"
+        out.append(f"\nMedian over {which}: sampling "
+                   f"{statistics.median(r['rl/time_sampling_s'] for r in later):.1f} s, learning "
+                   f"{statistics.median(r.get('rl/time_learning_s', 0.0) for r in later):.1f} s per step.")
+    log = root / "rl" / "rl" / "eval_log.jsonl"
+    if log.exists():
+        for line in log.read_text().splitlines():
+            row = json.loads(line) if line.strip() else {}
+            if row.get("metric") == "task_accuracy":
+                out.append(f"- held-out task accuracy at step {row['step']}: {row['value']:.3f} (n={row.get('n')})")
+    return out
+
+
+def main(root: Path) -> None:
+    print("## Evals\n")
+    print("\n".join(eval_rows(root)))
+    print("\n## RL\n")
+    print("\n".join(rl_rows(root)))
+    times = root / "times.tsv"
+    if times.exists():
+        print("\n## Wall times\n")
+        print("```\n" + times.read_text().rstrip() + "\n```")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python docs/real_model/summarize.py ROOT")
+    main(Path(sys.argv[1]))
