@@ -6,7 +6,6 @@ background load and frequency changes hit both sides alike; the figure is the ra
 """
 from __future__ import annotations
 
-import functools
 import os
 import platform
 import re
@@ -18,6 +17,8 @@ from typing import Callable, Sequence
 
 # Scripts run as `python bench/x.py`: make the repository importable without installing it.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import machine  # noqa: E402  (bench/machine.py)
 
 SPEEDUP_RE = re.compile(r"^speedup: (?P<ratio>[0-9.]+)x vs (?P<rest>.+)$")
 
@@ -104,7 +105,7 @@ def describe_device() -> str:
     dev = jax.devices()[0]
     if dev.platform == "cpu":
         used = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        what = f"CPU {cpu_model()}, {os.cpu_count()} cores ({used} used)"
+        what = f"CPU {machine.cpu_model()}, {os.cpu_count()} cores ({used} used)"
     else:
         what = f"{jax.device_count()} x {dev.device_kind}"
     versions = [f"jax {jax.__version__}"]
@@ -114,52 +115,30 @@ def describe_device() -> str:
         versions += [f"torch {torch.__version__}", f"transformers {transformers.__version__}"]
     except ImportError:
         pass
-    load = f"; 1-min load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
-    return f"{what}{load}; python {platform.python_version()}, " + ", ".join(versions)
+    return f"{what}; python {platform.python_version()}, " + ", ".join(versions)
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def torch_matmul_peak(dtype: str, device: str = "cpu", n: int = 1024, reps: int = 10) -> float:
-    """FLOP/s of the best of `reps` n x n matmuls in torch on `device`."""
-    import torch
-    dt = torch.bfloat16 if dtype == "bfloat16" else torch.float32
-    a = torch.ones((n, n), dtype=dt, device=device)
-    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
-    a @ a
-    sync()
-    best = float("inf")
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        a @ a
-        sync()
-        best = min(best, time.perf_counter() - t0)
-    return 2 * n**3 / best
-
-
-@functools.lru_cache(maxsize=None)
-def device_peak(dtype: str, torch_device: str | None = None) -> tuple[float, str]:
-    """(peak FLOP/s, its source) for MFU. On accelerators with a published bf16 figure, that figure. Otherwise
-    the best measured n x n matmul of JAX and (when given a device) torch on this machine, so that neither
-    framework is judged against a peak only the other can reach."""
+def peak_for_mfu(dtype: str, peaks) -> tuple[float, str]:
+    """(FLOP/s, source) that MFU is stated against: on accelerators with a published dense bf16 figure, that
+    figure; otherwise the faster of the two frameworks' measured matmuls in this dtype (`machine.matmul_peaks`),
+    so that neither side is judged against a rate only the other can reach."""
     from midalign_jax.model import flops
     peak, source = flops.device_peak_flops(dtype)
-    if not source.startswith("measured") or torch_device is None:
+    if not source.startswith("measured"):
         return peak, source
-    t_peak = torch_matmul_peak(dtype, torch_device)
-    if t_peak > peak:
-        return t_peak, f"measured {dtype} 1024x1024 matmul, best of jax and torch (torch: {t_peak / 1e9:.1f} " \
-                       f"GFLOP/s, jax: {peak / 1e9:.1f})"
-    return peak, f"measured {dtype} 1024x1024 matmul, best of jax and torch (jax: {peak / 1e9:.1f} GFLOP/s, " \
-                 f"torch: {t_peak / 1e9:.1f})"
+    return peaks.peak(dtype), f"measured {dtype} {peaks.n}x{peaks.n} matmul, the faster of jax and torch"
+
+
+def start_machine_report(torch_device: str | None = "cpu", log_fn=None):
+    """The `LoadWatch` (prints the machine's state now, before any work) and both frameworks' matmul peaks,
+    whose lines are printed too. Call it first thing in main()."""
+    out = log_fn or (lambda line: print(line, flush=True))
+    watch = machine.LoadWatch(log=out)
+    n = 4096 if backend() != "cpu" else 1024
+    peaks = machine.matmul_peaks(torch_device, n=n)
+    for line in peaks.lines():
+        out(line)
+    return watch, peaks
 
 
 def torch_device_for(jax_backend: str) -> str:

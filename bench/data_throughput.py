@@ -8,7 +8,9 @@ global batch, after a warm-up; reports the median over --runs timed runs of --ba
 takes batches as fast as they come, so this is the pipeline's ceiling. In the same run it times the tiny preset's
 jitted train step on the same batch shape, which consumes (batch x seq_len) / step time tokens per second, and
 prints the headroom: the slowest arm's pipeline throughput over the step's consumption (the target is >= 10x, so
-data never stalls training). Ends with `data tokens/s: N` (aligned_upsample, no prefetch) and the `speedup:` line.
+data never stalls training). Ends with `data tokens/s: N` (aligned_upsample, no prefetch) and the `speedup:` line,
+marked "(loaded machine)" when the machine was not quiet (bench/machine.py); the machine's state and both
+frameworks' matmul peaks are printed as in the other benchmarks.
 """
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # config files import `configs.common`
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common as bench  # noqa: E402  (bench/common.py; `common` is taken by configs.common below)
 
 from midalign_jax.data import load_tokenizer, make_train_iterator  # noqa: E402
 
@@ -99,29 +103,32 @@ def train_step_consumption(args, rounds: int = 5) -> float:
 
 def main(argv=None) -> int:
     args = _parse(argv)
+    watch, _ = bench.start_machine_report("cpu")
     tok = load_tokenizer("world", args.cache_dir or None)
     print(f"data pipeline throughput: global batch {args.batch} x seq {args.seq_len}, {args.runs} runs x "
           f"{args.batches} batches after {args.warmup} warm-up batches")
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"python {platform.python_version()}")
+    print(f"machine: {bench.machine.cpu_model()}, {os.cpu_count()} CPUs, python {platform.python_version()}")
     header = f"{'arm':<18} {'prefetch':>8} {'median tokens/s':>16} {'min':>12} {'max':>12}"
     print(header)
     print("-" * len(header))
     headline, slowest = 0.0, float("inf")
     for arm, prefetch in [(a, 0) for a in ARMS] + [("aligned_upsample", 2)]:
         config = importlib.import_module(f"configs.{arm}").get_config()
-        rates = measure(config, tok, args, prefetch)
+        with watch.timed():
+            rates = measure(config, tok, args, prefetch)
         median = statistics.median(rates)
         if arm == "aligned_upsample" and prefetch == 0:
             headline = median
         slowest = min(slowest, median)
         print(f"{arm:<18} {prefetch:>8} {median:>16,.0f} {min(rates):>12,.0f} {max(rates):>12,.0f}")
-    consumed = train_step_consumption(args)
+    with watch.timed():
+        consumed = train_step_consumption(args)
+    watch.finish()
     print(f"tiny train step consumes {consumed:,.0f} tokens/s at this shape; slowest arm's pipeline "
           f"{slowest:,.0f} tokens/s")
     print(f"data tokens/s: {headline:.0f}")
-    print(f"speedup: {slowest / consumed:.1f}x vs the tiny train step's consumption "
-          f"(slowest arm, batch {args.batch}, seq {args.seq_len}, cpu)")
+    print(watch.mark(f"speedup: {slowest / consumed:.1f}x vs the tiny train step's consumption "
+                     f"(slowest arm, batch {args.batch}, seq {args.seq_len}, cpu)"))
     return 0
 
 

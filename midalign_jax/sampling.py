@@ -117,6 +117,10 @@ def _sample_program(params, tokens_BP, segs_BP, pos_BP, lengths_B, rng, *, cfg: 
     cache = M.init_cache(cfg, B, P + N)
     cache = jax.tree.map(lambda x, ax: S.constrain(x, ax, placement), cache, M.cache_logical_axes(),
                          is_leaf=lambda x: isinstance(x, tuple))
+    if jax.default_backend() == "cpu":
+        # Per-layer buffers in the loop carry: no copy of each layer's slice per token (model.per_layer_cache).
+        # Elsewhere the stacked cache keeps the layer loop rolled, and compile time flat in depth.
+        cache = M.per_layer_cache(cache)
     logits, cache = M.extend(params, tokens_BP, cfg, cache, pos_BP, segs_BP, placement=placement)
     greedy = sp.temperature == 0.0
     eos = jnp.asarray(sp.eos_ids or (-1,), jnp.int32)

@@ -64,6 +64,21 @@ def test_transposed_backward_equals_einsum_autodiff(kind):
         np.testing.assert_allclose(g, r, rtol=1e-5, atol=1e-5)
 
 
+def test_bfloat16_projection_is_the_float32_sum_rounded_once():
+    # bf16 operands: the product is accumulated in float32 and rounded once (XLA:CPU's fast bf16 path), forward
+    # and backward; the gradients stay bf16 and close to float32 autodiff of the same bf16 inputs.
+    spec, x_shape, w_shape, _ = PROJECTIONS["mlp_up"]
+    x, w, kc = _operands(x_shape, w_shape, jnp.bfloat16)
+    got = dense.project(spec, x, w, grad="transposed")
+    assert got.dtype == jnp.bfloat16
+    np.testing.assert_array_equal(got, jnp.einsum(spec, x, w, preferred_element_type=jnp.float32).astype(jnp.bfloat16))
+    c = jax.random.normal(kc, got.shape)
+    ref = jax.grad(_loss_of(spec, "einsum", None), argnums=(0, 1))(x.astype(jnp.float32), w.astype(jnp.float32), c)
+    for g, r in zip(jax.grad(_loss_of(spec, "transposed", None), argnums=(0, 1))(x, w, c), ref):
+        assert g.dtype == jnp.bfloat16
+        np.testing.assert_allclose(g.astype(jnp.float32), r, rtol=1e-2, atol=1e-2 * float(jnp.abs(r).max()))
+
+
 def test_shared_input_projections_equal_separate_autodiff():
     specs = ("btd,dnh->btnh", "btd,dkh->btkh", "btd,dkh->btkh")
     x, wq, kc = _operands((B, T, D), (D, N, H))
@@ -162,14 +177,17 @@ def _packed_inputs(n_heads, n_kv_heads, dtype=jnp.float32):
     return q, k, v, mask, jax.random.normal(kc, (B, T, n_heads, H))
 
 
-@pytest.mark.parametrize("heads", [(4, 4), (4, 2), (4, 1)])
-def test_recompute_attention_equals_reference_values_and_grads(heads):
+@pytest.mark.parametrize("heads,query_block", [((4, 4), 64), ((4, 2), 64), ((4, 1), 64), ((4, 2), 5), ((4, 4), 3)])
+def test_recompute_attention_equals_reference_values_and_grads(heads, query_block, monkeypatch):
+    # query_block < T: the causal kernel runs in query blocks, each over the keys up to its last row only.
+    monkeypatch.setattr(attention, "QUERY_BLOCK", query_block)
+    assert len(attention.query_blocks(T)) == (1 if query_block >= T else round(T / query_block))
     q, k, v, mask, c = _packed_inputs(*heads)
 
     def loss(q, k, v, kernel):
-        return jnp.sum(attention.attend(q, k, v, mask, kernel=kernel) * c)
+        return jnp.sum(attention.attend(q, k, v, mask, kernel=kernel, causal=True) * c)
 
-    np.testing.assert_allclose(attention.attend(q, k, v, mask, kernel="recompute"),
+    np.testing.assert_allclose(attention.attend(q, k, v, mask, kernel="recompute", causal=True),
                                attention.attend(q, k, v, mask, kernel="xla"), rtol=1e-5, atol=1e-6)
     grad = jax.jit(jax.grad(loss, argnums=(0, 1, 2)), static_argnums=3)
     ref = grad(q, k, v, "xla")
@@ -240,9 +258,10 @@ def _reference(name):
     return params, batch, *_model_grad(params, *batch, dataclasses.replace(cfg, **REFERENCE))
 
 
-@pytest.mark.parametrize("name,remat", [("llama_gqa", "none"), ("qwen_bias_tied", "full"),
-                                        ("neox_parallel", "dots")])
-def test_model_gradients_equal_the_reference_path(name, remat):
+@pytest.mark.parametrize("name,remat,query_block", [("llama_gqa", "none", 64), ("qwen_bias_tied", "full", 64),
+                                                    ("neox_parallel", "dots", 64), ("llama_gqa", "dots", 4)])
+def test_model_gradients_equal_the_reference_path(name, remat, query_block, monkeypatch):
+    monkeypatch.setattr(attention, "QUERY_BLOCK", query_block)  # 4: the 16-token rows run in 4 causal blocks
     params, batch, ref_l, ref_g = _reference(name)
     got_l, got_g = _model_grad(params, *batch, dataclasses.replace(FAMILIES[name], remat=remat, **FAST))
     np.testing.assert_allclose(got_l, ref_l, rtol=1e-6)

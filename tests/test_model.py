@@ -21,8 +21,9 @@ FAMILIES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(FAMILIES))
-def test_kv_cache_decoding_matches_full_forward(name):
+@pytest.mark.parametrize("name,per_layer", [(n, False) for n in sorted(FAMILIES)] + [("llama_gqa", True),
+                                                                                     ("neox_parallel", True)])
+def test_kv_cache_decoding_matches_full_forward(name, per_layer):
     cfg = FAMILIES[name]
     params = M.init_params(cfg, jax.random.key(0))
     B, prompt, new = 2, 7, 32
@@ -31,6 +32,8 @@ def test_kv_cache_decoding_matches_full_forward(name):
     positions = jnp.broadcast_to(jnp.arange(prompt + new), (B, prompt + new))
     step = jax.jit(lambda p, t, c, pos: M.extend(p, t, cfg, c, pos))
     cache = M.init_cache(cfg, B, 64)
+    if per_layer:  # the sampler's form on CPU: one buffer per layer, the same numbers
+        cache = M.per_layer_cache(cache)
     logits, cache = step(params, tokens[:, :prompt], cache, positions[:, :prompt])
     got = [logits]
     for t in range(prompt, prompt + new):
@@ -38,6 +41,7 @@ def test_kv_cache_decoding_matches_full_forward(name):
         got.append(logits)
     np.testing.assert_allclose(np.concatenate(got, axis=1), full, atol=1e-4, rtol=0)
     assert int(cache["index"]) == prompt + new
+    assert isinstance(cache["k"], tuple) == per_layer and len(cache["k"]) == cfg.n_layers
 
 
 def test_left_padded_cache_matches_unpadded_forward():
@@ -88,6 +92,21 @@ def test_remat_policies_give_same_loss_and_grads(remat):
     got_l, got_g = jax.jit(jax.value_and_grad(loss), static_argnums=1)(params, dataclasses.replace(cfg, remat=remat))
     np.testing.assert_allclose(got_l, ref_l, rtol=1e-6)
     jax.tree.map(lambda x, y: np.testing.assert_allclose(x, y, atol=1e-6), got_g, ref_g)
+
+
+def test_full_remat_shrinks_the_train_steps_temporaries_with_the_default_unroll():
+    """On CPU the layer scan is unrolled by default, which made XLA keep every layer's activations and remat a no-op
+    (SmolLM2-135M at 4 x 1024 tokens: 10.1 GiB either way); with remat the scan stays rolled."""
+    cfg = M.ModelConfig(vocab_size=256, d_model=128, n_layers=8, n_heads=4, n_kv_heads=2, head_dim=32, d_ff=512,
+                        max_seq_len=512)
+    tokens = jax.ShapeDtypeStruct((4, 512), jnp.int32)
+
+    def temp_bytes(remat):
+        c = dataclasses.replace(cfg, remat=remat)
+        grad = jax.jit(jax.grad(lambda p, t: jnp.mean(jax.nn.logsumexp(M.forward(p, t, c), axis=-1))))
+        return grad.lower(M.param_shapes(c), tokens).compile().memory_analysis().temp_size_in_bytes
+
+    assert temp_bytes("full") < 0.5 * temp_bytes("none")
 
 
 def test_bfloat16_compute_is_close_to_float32_and_logits_stay_float32():

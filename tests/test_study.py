@@ -14,7 +14,7 @@ SHORT = [
     "pretrain.steps=6", "pretrain.batch_size=8", "pretrain.seq_len=64", "pretrain.eval_every=0",
     "midtrain.steps=4", "midtrain.batch_size=8", "midtrain.seq_len=64", "midtrain.eval_every=0",
     "rl.steps=2", "rl.prompts_per_step=4", "rl.group_size=2", "rl.eval_every=1", "rl.eval_limit=3",
-    "rl.test_problems=8", "eval.limit=3", "stages=pretrain,midtrain,rl,eval",
+    "rl.test_problems=8", "rl.eval_tasks=task,mcqa,chat,agentic", "eval.limit=3", "stages=pretrain,midtrain,rl,eval",
 ]
 
 

@@ -61,7 +61,7 @@ def test_train_loop_tags_read_back_by_tensorboard(tmp_path):
 
 def test_rl_loop_tags_read_back_by_tensorboard(tmp_path):
     from rl import trainer
-    from tests.test_rl_trainer import CFG, TOK, rl_cfg
+    from tests.rl_fixtures import CFG, TOK, rl_cfg
 
     expected = documented_tags("## RLVR", "## Evals")
     expected |= {"eval/task_accuracy", "eval/mcqa/misalignment_rate"}  # eval/<metric> for the hook's metrics

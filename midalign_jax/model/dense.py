@@ -85,9 +85,22 @@ def _size(dims: dict, letters: str) -> int:
     return math.prod(dims[c] for c in letters)
 
 
+_ACCUMULATE_F32 = True
+
+
+def _dot(spec: str, a, b, out_dtype):
+    """einsum(spec, a, b) as `out_dtype`. With 16-bit float operands the product is asked for in float32 and cast
+    afterwards: XLA:CPU runs a bf16 x bf16 -> f32 dot in its matmul library (on AMX at several times the float32
+    rate) but converts both operands of a bf16 -> bf16 dot to float32 first and runs the float32 matmul. The
+    sums are the same float32 sums either way, rounded once to `out_dtype`."""
+    if _ACCUMULATE_F32 and a.dtype == b.dtype and jnp.dtype(a.dtype).itemsize == 2 and out_dtype != jnp.float32:
+        return jnp.einsum(spec, a, b, preferred_element_type=jnp.float32).astype(out_dtype)
+    return jnp.einsum(spec, a, b, preferred_element_type=out_dtype)
+
+
 @functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1))
 def _project(parsed, preferred_element_type, x, ws):
-    return tuple(jnp.einsum(f"{lhs},{rhs}->{out}", x, w, preferred_element_type=preferred_element_type)
+    return tuple(_dot(f"{lhs},{rhs}->{out}", x, w, preferred_element_type or jnp.result_type(x, w))
                  for (lhs, rhs, out), w in zip(parsed, ws))
 
 
@@ -104,7 +117,7 @@ def _project_bwd(parsed, preferred_element_type, res, dys):
     dx = None
     for (_, rhs, out), w, dy in zip(parsed, ws, dys):
         dtype = jnp.promote_types(dy.dtype, w.dtype)
-        term = jnp.einsum(f"{out},{rhs}->{lhs}", dy.astype(dtype), w.astype(dtype), preferred_element_type=dtype)
+        term = _dot(f"{out},{rhs}->{lhs}", dy.astype(dtype), w.astype(dtype), dtype)
         dx = term if dx is None else dx + term.astype(dx.dtype)
     # Weight gradients: contract x and dy over the batch dims. Transpose the smaller side (x once for all the
     # weights, or each dy) so that the batch dims come last in it; each product is then an ordinary
@@ -124,12 +137,12 @@ def _project_bwd(parsed, preferred_element_type, res, dys):
                 x_t = jax.lax.optimization_barrier(
                     jnp.transpose(x.astype(dtype), [lhs.index(c) for c in contracted + batch]))
             order = contracted + features
-            dw = jnp.einsum(f"{contracted + batch},{out}->{order}", x_t, dy.astype(dtype), preferred_element_type=dtype)
+            dw = _dot(f"{contracted + batch},{out}->{order}", x_t, dy.astype(dtype), dtype)
         else:
             dy_t = jax.lax.optimization_barrier(
                 jnp.transpose(dy.astype(dtype), [out.index(c) for c in features + batch]))
             order = features + contracted
-            dw = jnp.einsum(f"{features + batch},{lhs}->{order}", dy_t, x.astype(dtype), preferred_element_type=dtype)
+            dw = _dot(f"{features + batch},{lhs}->{order}", dy_t, x.astype(dtype), dtype)
         if order != rhs:  # a weight-sized transpose, after the matmul has run in the fast layout
             dw = jnp.transpose(jax.lax.optimization_barrier(dw), [order.index(c) for c in rhs])
         dws.append(dw.astype(w.dtype))
