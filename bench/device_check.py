@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import statistics
 import sys
 import time
 import types
@@ -24,6 +23,7 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
+from machine import median_seconds  # noqa: E402  (bench/machine.py)
 from midalign_jax import model as M  # noqa: E402
 from midalign_jax.model import flops, presets  # noqa: E402
 from midalign_jax.sampling import SamplingParams, generate  # noqa: E402
@@ -51,16 +51,6 @@ def parse_args(argv=None):
     return a
 
 
-def timed(fn, reps: int) -> float:
-    fn()
-    ts = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts)
-
-
 def train(cfg: M.ModelConfig, args, peak: float) -> list:
     t = types.SimpleNamespace(lr=1e-4, steps=1000, warmup_steps=1, min_lr_ratio=0.1, schedule="constant",
                               b1=0.9, b2=0.95, eps=1e-8, weight_decay=0.1, grad_clip=1.0)
@@ -86,7 +76,7 @@ def train(cfg: M.ModelConfig, args, peak: float) -> list:
     first = one()
     print(f"train step compiled and ran once in {time.perf_counter() - t0:.1f} s; loss {float(first['loss']):.3f}",
           flush=True)
-    step_s = timed(one, args.steps)
+    step_s = median_seconds(one, args.steps)
     tps = B * T / step_s
     mfu = flops.flops_per_token(cfg, T, training=True) * tps / peak
     return [f"train step ({cfg.dtype}), batch {B} x seq {T}", step_s * 1e3, tps, f"{100 * mfu:.1f}%"]
@@ -102,7 +92,7 @@ def sample(cfg: M.ModelConfig, args, peak: float) -> list:
         t0 = time.perf_counter()
         call()
         print(f"sampler batch {B} compiled and ran once in {time.perf_counter() - t0:.1f} s", flush=True)
-        call_s = timed(call, 3)
+        call_s = median_seconds(call, 3)
         tps = B * args.new_tokens / call_s
         # Decode MFU: 2N + attention FLOPs per generated token at the mean cache length.
         mean_len = args.prompt_len + args.new_tokens // 2

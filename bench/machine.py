@@ -198,14 +198,19 @@ def _worse(a: Sample, b: Sample) -> Sample:
 
 # ------------------------------------------------------------------------------------------------ matmul peaks
 
-def _median_rate(fn, flop: float, reps: int) -> float:
+def median_seconds(fn, reps: int) -> float:
+    """Median wall time of `reps` calls of `fn`, after one untimed call (compilation, first-touch allocation)."""
     fn()
     ts = []
     for _ in range(reps):
         t0 = time.perf_counter()
         fn()
         ts.append(time.perf_counter() - t0)
-    return flop / statistics.median(ts)
+    return statistics.median(ts)
+
+
+def _median_rate(fn, flop: float, reps: int) -> float:
+    return flop / median_seconds(fn, reps)
 
 
 def jax_matmul(dtype: str, n: int = 1024, reps: int = 10) -> float:

@@ -25,7 +25,6 @@ import collections
 import glob
 import gzip
 import json
-import os
 import re
 import resource
 import statistics
