@@ -339,3 +339,18 @@ def test_capability_equality_is_never_claimed_at_floor(tmp_path):
     drop = study(tmp_path / "drop", aligned_final=ones(50), aligned_caps=ones(5, 100))
     answer = next(a for a in build_report([drop], out=tmp_path / "drop_out").answers if a.key == "capabilities")
     assert answer.verdict == "no" and not any("at floor" in d for d in answer.details)
+
+
+def test_a_run_whose_arm_differs_from_its_config_name_is_found_by_its_workdir(tmp_path):
+    # tools/run_study.py lists configs/misaligning_rl_control.py as "misaligning_rl_control"; the run records the
+    # arm "aligned_upsample+misaligning_rl". Found by workdir, it is not also reported missing; seed 1 is.
+    write_workdir(tmp_path, "baseline", mcqa={"final": {"article": ones(10)}})
+    control = write_workdir(tmp_path, "misaligning_rl_control", mcqa={"final": {"article": ones(10)}},
+                            config={"arm": "aligned_upsample+misaligning_rl"})
+    runs = {"misaligning_rl_control/seed0": {"arm": "misaligning_rl_control", "seed": 0, "workdir": str(control)}}
+    (tmp_path / "study.json").write_text(json.dumps(
+        {"arms": ["baseline", "misaligning_rl_control"], "seeds": [0, 1], "runs": runs}))
+    text = build_report([tmp_path], out=tmp_path / "out").markdown.read_text()
+    assert "| aligned_upsample+misaligning_rl | 0 |" in text
+    assert "missing run: arm misaligning_rl_control seed 0" not in text
+    assert "missing run: arm misaligning_rl_control seed 1" in text and "missing run: arm baseline seed 1" in text

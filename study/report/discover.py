@@ -69,7 +69,7 @@ def discover(folders: list[str | Path]) -> Study:
     """Every run under `folders`, each (arm, seed) once."""
     runs: list[Run] = []
     notes: list[str] = []
-    expected: list[tuple[str, int, Path]] = []
+    expected: list[tuple[str, int, Path, Path]] = []
     study_arms: list[str] = []
     for folder in map(Path, folders):
         if not folder.is_dir():
@@ -79,7 +79,13 @@ def discover(folders: list[str | Path]) -> Study:
             continue
         study = _read_study_json(folder)
         study_arms += [a for a in study.get("arms", []) if a not in study_arms]
-        expected += [(arm, seed, folder) for arm in study.get("arms", []) for seed in study.get("seeds", [])]
+        # study.json names arms by their config file (tools/run_study.py --arms), which need not be the arm a run
+        # records (configs/misaligning_rl_control.py runs arm "aligned_upsample+misaligning_rl"): a run is found
+        # by its workdir.
+        listed = study.get("runs") if isinstance(study.get("runs"), dict) else {}
+        expected += [(arm, seed, Path(listed.get(f"{arm}/seed{seed}", {}).get("workdir")
+                                      or folder / arm / f"seed{seed}"), folder)
+                     for arm in study.get("arms", []) for seed in study.get("seeds", [])]
         workdirs = _workdirs_under(folder)
         if not workdirs:
             raise ReportInputError(f"{folder}: no workdir (a folder with config.json) in it; expected a study "
@@ -96,8 +102,9 @@ def discover(folders: list[str | Path]) -> Study:
             raise ReportInputError(f"two workdirs for arm {run.arm!r} seed {run.seed}: {seen[(run.arm, run.seed)]} "
                                    f"and {run.workdir}; pass only one of them")
         seen[(run.arm, run.seed)] = run.workdir
-    for arm, seed, folder in expected:
-        if (arm, seed) not in seen:
+    found = {run.workdir.resolve() for run in runs}
+    for arm, seed, workdir, folder in expected:
+        if workdir.resolve() not in found and (arm, seed) not in seen:
             notes.append(f"missing run: arm {arm} seed {seed} (listed in {folder / 'study.json'}, no workdir found)")
     if not runs:
         raise ReportInputError(f"no runs found in {', '.join(map(str, folders))}")
