@@ -198,7 +198,7 @@ def get_config() -> ml_collections.ConfigDict:
     c.eval.tasks = "mcqa,chat,agentic,capabilities"   # the final suite (evals/suite.py TASKS)
     c.eval.init_from = ""              # "" = the newest finished training stage; a path = those params (ours or an
                                        # HF directory), e.g. an untouched checkpoint with --config.stages=eval
-    c.eval.limit = 0                   # items per file (0 = all)
+    c.eval.limit = 0                   # items per file, spread evenly over it (0 = all)
     c.eval.judge = "rubric"            # rubric | model:SPEC | http:URL (chat)
     c.eval.mcqa_mode = "loglikelihood"     # loglikelihood | letter_loglikelihood | generate
     c.eval.mcqa_normalization = "char"     # raw | token | char

@@ -44,7 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: mcqa with --items, else all)")
     parser.add_argument("--out", required=True, help="directory for results.json, samples_<task>.jsonl, eval_log.jsonl")
     parser.add_argument("--step", type=int, default=None, help="checkpoint step recorded in the results")
-    parser.add_argument("--limit", type=int, default=None, help="first N items per file / chat prompts")
+    parser.add_argument("--limit", type=int, default=None,
+                        help="N items per MCQA file and N chat prompts, spread evenly over the file (capabilities: "
+                             "the first N after the few-shot examples)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     parser.add_argument("--full-table", action="store_true", help="print every metric, including per-topic ones")
 

@@ -158,3 +158,16 @@ def test_compare_runs_refuses_mismatched_items_and_counts_unscored(tmp_path):
     write_jsonl(tmp_path / "b" / "samples_chat.jsonl", [{"item_id": "p9", "sample_index": 0, "score": 0.0}])
     with pytest.raises(ValueError, match="different chat samples"):
         compare_runs(tmp_path / "a", tmp_path / "b", "chat")
+
+
+def test_limit_spreads_the_items_over_the_files_scenarios(tmp_path):
+    # The item files are grouped by scenario: the first 40 article items come from 5 of its 36 templates, which
+    # would leave a limited eval with 5 clusters and few donor passages for the ablation.
+    from evals.fake_model import FakeModel
+    from evals.suite import SuiteConfig, run_suite
+
+    run_suite(FakeModel(), ["mcqa"], SuiteConfig(limit=40), out_dir=tmp_path)
+    samples = read_jsonl(tmp_path / "samples_mcqa.jsonl")
+    templates = {s["item_id"].rsplit("-", 1)[0] for s in samples if s["item_id"].startswith("article-")}
+    assert len({s["item_id"] for s in samples if s["item_id"].startswith("article-")}) == 40
+    assert len(templates) >= 30
