@@ -23,6 +23,11 @@ class PlannedStage:
     name: str
     steps: int
     tokens_per_step: int  # what one step processes; the unit in which later stages' time is estimated
+    # Stages of one kind cost alike per token and are estimated from each other's rate. An RL step samples its
+    # tokens one at a time (on the tiny preset a sampled token cost ~15x a trained one, on SmolLM2-135M ~4x), so a
+    # later stage of another kind is named in the run ETA ("+ rl") instead of being given a number that is off by
+    # that factor.
+    kind: str = "train"
 
 
 _PLAN: list[PlannedStage] = []
@@ -103,18 +108,25 @@ class Progress:
         A later stage has not run yet, so its time is estimated from this one's: its steps x its tokens per step x
         (this stage's seconds per step / this stage's tokens per step), plus a start-up like this stage's (each
         stage compiles its own step). Training stages run the same step over batch_size x seq_len tokens, so the
-        scaling holds well between them; an RL step also samples its completions one token at a time, so the
-        estimate of an RL stage is rougher until it is the stage running (its own measured steps then replace
-        the estimate). Stages without steps (eval, export) are not counted.
+        scaling holds well between them. Later stages of another kind (RL) are not estimated (`unestimated_stages`);
+        once one runs, its own measured steps give its ETA. Stages without steps (eval, export) are not counted.
         """
         names = [s.name for s in _PLAN]
         if self.stage not in names:
             return self.stage_eta(step)
         here = _PLAN[names.index(self.stage)]
         per_token = self.seconds_per_step(step) / max(here.tokens_per_step, 1)
-        later = _PLAN[names.index(self.stage) + 1:]
+        later = [s for s in _PLAN[names.index(self.stage) + 1:] if s.kind == here.kind]
         work = sum(s.steps * s.tokens_per_step for s in later)
         return self.stage_eta(step) + work * per_token + len(later) * self.startup_seconds(step)
+
+    def unestimated_stages(self) -> list[str]:
+        """Later stages of another kind than this one: left out of `run_eta`, named after it."""
+        names = [s.name for s in _PLAN]
+        if self.stage not in names:
+            return []
+        kind = _PLAN[names.index(self.stage)].kind
+        return [s.name for s in _PLAN[names.index(self.stage) + 1:] if s.kind != kind]
 
     def _has_later_stages(self) -> bool:
         names = [s.name for s in _PLAN]
@@ -130,7 +142,7 @@ class Progress:
             parts.append(f"{self._tokens_per_sec / 1e3:.1f}k tok/s")
         parts.append(f"eta {format_duration(self.stage_eta(step))}")
         if self._has_later_stages():
-            parts.append(f"run eta {format_duration(self.run_eta(step))}")
+            parts.append(" + ".join([f"run eta {format_duration(self.run_eta(step))}", *self.unestimated_stages()]))
         return " | ".join(parts)
 
     def line(self, step: int, value: float, tokens_per_sec: float) -> str:

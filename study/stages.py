@@ -44,7 +44,7 @@ def planned_steps(ctx: Context, stages: list[str]) -> list[PlannedStage]:
             plan.append(PlannedStage(stage, int(section.steps), int(section.batch_size) * int(section.seq_len)))
         elif stage == "rl":
             plan.append(PlannedStage(stage, int(section.steps), int(section.prompts_per_step) *
-                                     int(section.group_size) * int(section.max_new_tokens)))
+                                     int(section.group_size) * int(section.max_new_tokens), kind="rl"))
     return plan
 
 
