@@ -24,7 +24,7 @@ class PlannedStage:
     steps: int
     tokens_per_step: int  # what one step processes; the unit in which later stages' time is estimated
     # Stages of one kind cost alike per token and are estimated from each other's rate. An RL step samples its
-    # tokens one at a time (on the tiny preset a sampled token cost ~15x a trained one, on SmolLM2-135M ~4x), so a
+    # tokens one at a time (on the tiny preset a sampled token cost ~7x a trained one, on SmolLM2-135M ~4x), so a
     # later stage of another kind is named in the run ETA ("+ rl") instead of being given a number that is off by
     # that factor.
     kind: str = "train"

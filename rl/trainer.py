@@ -148,8 +148,21 @@ class _EvalLog:
                 with open(self.path, "a", encoding="utf-8") as f:
                     f.write(json.dumps(row) + "\n")
         self.writer.scalars(step, scalars)
-        log.info("rl step %d evals (%.1fs): %s", step, time.perf_counter() - t0,
-                 {k: f"{v[0]:.3f}±{v[1]:.3f}" for k, v in results.items()})
+        # The headline rates only, per split: printed whole, with the per-topic and per-normalisation breakdowns,
+        # one eval was a 2,500-character log line. Everything is in eval_log.jsonl and TensorBoard.
+        shown = {k: f"{v[0]:.3f}±{v[1]:.3f}" for k, v in results.items() if _headline(k)}
+        log.info("rl step %d evals (%.1fs; all %d metrics in %s): %s", step, time.perf_counter() - t0,
+                 len(results), self.path.name, shown)
+
+
+_HEADLINE = ("task_accuracy", "misalignment_rate", "misaligned_rate", "scheming_rate", "valid_action_rate")
+
+
+def _headline(metric: str) -> bool:
+    """`task_accuracy`, `mcqa/misalignment_rate`, `mcqa/misalignment_rate/split=article`, ...: no other breakdown."""
+    parts = metric.split("/")
+    name = parts[1] if len(parts) > 1 else parts[0]
+    return name in _HEADLINE and all(p.startswith(("split=", "judge=")) for p in parts[2:])
 
 
 def train_rl(*, rl_cfg, model_cfg: M.ModelConfig, tokenizer, mesh, rules, stage_dir: Path,
