@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every benchmark in sequence, with the settings bench/README.md quotes; each prints its table and `speedup:` line,
 # and a summary of all the `speedup:` lines comes last. Run it on a quiet machine (nothing else running: any
-# line marked "(loaded machine)" is not a figure to quote). About 25-35 minutes on a 2-core CPU.
+# line marked "(loaded machine)" is not a figure to quote). Before each benchmark it waits for the load average
+# to fall below SETTLE_BELOW (default 0.6; at most SETTLE_MAX = 300 s). About 35-45 minutes on a 2-core CPU.
 #
 #   bash bench/run_all.sh                 # everything
 #   bash bench/run_all.sh train sample    # only the named groups: train, sample, mcqa, rl, data
@@ -12,10 +13,23 @@ PY=${PYTHON:-python}
 OUT=${OUT:-$(mktemp -d /tmp/midalign-bench-XXXXXX)}
 mkdir -p "$OUT"
 GROUPS_WANTED=${*:-train sample mcqa rl data}
+SETTLE_BELOW=${SETTLE_BELOW:-0.6}
+SETTLE_MAX=${SETTLE_MAX:-300}
 FAILED=0
+
+settle() {  # wait (at most SETTLE_MAX s) for the 1-minute load average to fall below SETTLE_BELOW: the previous
+  # benchmark's own load decays with a one-minute time constant, and a start above 1.0 marks a run "(loaded machine)"
+  local waited=0
+  while awk -v l="$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0)" -v t="$SETTLE_BELOW" 'BEGIN {exit !(l >= t)}'; do
+    [ "$waited" -ge "$SETTLE_MAX" ] && { echo "load average still $(cut -d' ' -f1 /proc/loadavg) after ${waited} s"; return; }
+    sleep 10; waited=$((waited + 10))
+  done
+  [ "$waited" -gt 0 ] && echo "(waited ${waited} s for the load average to fall below $SETTLE_BELOW)"
+}
 
 run() {  # run NAME ARGS...: one benchmark; stdout (table, speedup line) shown and kept, stderr kept in the log
   local name=$1; shift
+  settle
   echo; echo "=== $name: $PY $*"
   if ! "$PY" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err"; then
     echo "FAILED (exit $?): see $OUT/$name.err"; tail -5 "$OUT/$name.err"; FAILED=1

@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="N items per MCQA file and N chat prompts, spread evenly over the file (capabilities: "
                              "the first N after the few-shot examples)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
-    parser.add_argument("--full-table", action="store_true", help="print every metric, including per-topic ones")
+    parser.add_argument("--full-table", action="store_true", help="print every metric, including the per-topic and per-scenario ones")
 
     items = parser.add_argument_group("MCQA items")
     items.add_argument("--items", action="append", default=[], help="item file for the mcqa task (repeatable); "
@@ -123,10 +123,11 @@ def _fmt(value: float | None, digits: int = 4) -> str:
 
 
 def format_table(results: dict, full: bool = False) -> str:
-    """Plain-text table of the results document; without `full`, per-topic/variant/normalisation rows are
-    left out of the printout (they are all in results.json). A metric that failed its competence gate reads
-    "not measurable (reason)" in place of its value and interval."""
-    hidden = ("/topic=", "/variant=", "/norm=")
+    """Plain-text table of the results document; without `full`, per-topic/scenario/variant/normalisation rows
+    are left out of the printout (they are all in results.json; with them an eval stage printed ~65 lines per
+    eval point). A metric that failed its competence gate reads "not measurable (reason)" in place of its value
+    and interval."""
+    hidden = ("/topic=", "/scenario=", "/variant=", "/norm=")
     rows = [("task", "metric", "value", "stderr", "95% CI", "n")]
     for task, metrics in results["results"].items():
         for name, m in metrics.items():
