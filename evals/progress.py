@@ -15,18 +15,34 @@ T = TypeVar("T")
 
 
 class ProgressBar:
-    """`desc [#####.....] done/total elapsed` redrawn in place at most ten times a second."""
+    """On a terminal, `desc [#####.....] done/total elapsed` redrawn in place at most ten times a second.
+    Elsewhere (a log file, CI) a plain `desc done/total elapsed` line every `PLAIN_EVERY_S` seconds, and a last
+    one at the end only when an earlier one was printed: a long eval shows where it is, a quick one prints
+    nothing."""
 
-    def __init__(self, total: int, desc: str, stream: TextIO | None = None, width: int = 30) -> None:
+    PLAIN_EVERY_S = 30.0
+
+    def __init__(self, total: int, desc: str, stream: TextIO | None = None, width: int = 30,
+                 live: bool | None = None) -> None:
         self.total, self.desc, self.width = total, desc, width
         self.stream = stream or sys.stderr
+        self.live = _isatty(self.stream) if live is None else live
         self.done = 0
         self.start = time.monotonic()
-        self._last_draw = 0.0
-        self._draw(force=True)
+        self._last_draw = self.start if not self.live else 0.0
+        self._plain_lines = 0
+        if self.live:
+            self._draw(force=True)
 
     def _draw(self, force: bool = False) -> None:
         now = time.monotonic()
+        if not self.live:
+            if now - self._last_draw >= self.PLAIN_EVERY_S or (force and self._plain_lines):
+                self._last_draw = now
+                self._plain_lines += 1
+                self.stream.write(f"{self.desc} {self.done}/{self.total} {now - self.start:.0f}s\n")
+                self.stream.flush()
+            return
         if not force and now - self._last_draw < 0.1:
             return
         self._last_draw = now
@@ -37,12 +53,20 @@ class ProgressBar:
 
     def update(self, n: int) -> None:
         self.done += n
-        self._draw(force=self.done >= self.total)
+        self._draw(force=self.live and self.done >= self.total)
 
     def close(self) -> None:
         self._draw(force=True)
-        self.stream.write("\n")
-        self.stream.flush()
+        if self.live:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _isatty(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 class ProgressModel:

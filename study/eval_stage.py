@@ -1,6 +1,8 @@
 """The `eval` stage: our params behind the eval suite, on the final model and on the midtrained one."""
 from __future__ import annotations
 
+import dataclasses
+
 import logging
 from pathlib import Path
 
@@ -87,8 +89,10 @@ def eval_stage(ctx, stage: str) -> None:
         model = language_model(ctx, params, cfg,
                                name=f"{ctx.config.arm}/{path.parent.name if path.name == 'params' else path.name}")
         step = loop_step(path.parent)
-        results[label] = run_suite(model, eval_tasks(ctx.config.eval.tasks), suite_config(ctx.config.eval),
-                                   out_dir=out / label, step=step)
+        # Progress on stderr (plain lines every 30 s off a terminal): a full eval of a 135M model takes most of
+        # an hour on a CPU and was silent. The RL stage's evals keep it off.
+        s_cfg = dataclasses.replace(suite_config(ctx.config.eval), progress=jax.process_index() == 0)
+        results[label] = run_suite(model, eval_tasks(ctx.config.eval.tasks), s_cfg, out_dir=out / label, step=step)
         _print_table(label, results[label])
     loop.write_done(out, {"stage": stage, "evaluated": {k: str(v) for k, v in sources.items()}})
 

@@ -53,7 +53,9 @@ def test_cli_end_to_end_mcqa_writes_logs(tmp_path):
     assert "misalignment_rate" in table and "0.5000" in table and "95% CI" in table
 
 
-def test_cli_chat_agentic_and_capabilities(tmp_path, capsys):
+def test_cli_chat_agentic_and_capabilities(tmp_path, capsys, monkeypatch):
+    from evals.progress import ProgressBar
+    monkeypatch.setattr(ProgressBar, "PLAIN_EVERY_S", 0.0)  # off a terminal: a plain line at every update
     arithmetic = write_jsonl(tmp_path / "arith.jsonl", [{"question": "What is 2 + 2?", "answer": 4}])
     knowledge = write_jsonl(tmp_path / "know.jsonl", [{"question": "q", "choices": ["a", "b"], "answer": 0}])
     out = tmp_path / "run"
@@ -71,7 +73,8 @@ def test_cli_chat_agentic_and_capabilities(tmp_path, capsys):
     assert len(read_jsonl(out / "samples_chat.jsonl")) == 6
     assert len(read_jsonl(out / "samples_agentic.jsonl")) == 8
     assert all("explanation" in s and s["judge"] == "rubric" for s in read_jsonl(out / "samples_chat.jsonl"))
-    assert "generate_until" in capsys.readouterr().err  # progress bars go to stderr
+    err = capsys.readouterr().err
+    assert "generate_until" in err and "\r" not in err  # progress on stderr, as plain lines off a terminal
 
 
 def test_cli_reports_bad_items_clearly(tmp_path):
@@ -171,3 +174,31 @@ def test_limit_spreads_the_items_over_the_files_scenarios(tmp_path):
     templates = {s["item_id"].rsplit("-", 1)[0] for s in samples if s["item_id"].startswith("article-")}
     assert len({s["item_id"] for s in samples if s["item_id"].startswith("article-")}) == 40
     assert len(templates) >= 30
+
+
+def test_progress_off_a_terminal_is_quiet_for_a_quick_call_and_plain_lines_for_a_long_one(monkeypatch):
+    import io
+
+    from evals import progress
+
+    quick = io.StringIO()
+    bar = progress.ProgressBar(4, "mcqa loglikelihood", quick, live=False)
+    bar.update(4)
+    bar.close()
+    assert quick.getvalue() == ""
+    clock = iter([0.0, 31.0, 40.0, 75.0, 80.0])
+    monkeypatch.setattr(progress.time, "monotonic", lambda: next(clock))
+    slow = io.StringIO()
+    bar = progress.ProgressBar(4, "chat generate_until", slow, live=False)   # starts at 0 s
+    bar.update(1)   # 31 s: a line
+    bar.update(1)   # 40 s: none (9 s since the last)
+    bar.update(2)   # 75 s: a line
+    bar.close()     # 80 s: the last line, since earlier ones were printed
+    assert slow.getvalue().splitlines() == ["chat generate_until 1/4 31s", "chat generate_until 4/4 75s",
+                                            "chat generate_until 4/4 80s"]
+    live = io.StringIO()
+    monkeypatch.setattr(progress.time, "monotonic", lambda: 0.0)
+    bar = progress.ProgressBar(2, "x", live, live=True)
+    bar.update(2)
+    bar.close()
+    assert live.getvalue().startswith("\rx [") and live.getvalue().endswith("2/2 0s\n")
