@@ -271,8 +271,9 @@ def statistics_lines(margin: float) -> list[str]:
         f"Equal capabilities and 'about as much' need every 95% CI of the difference within ±{100 * margin:.0f} "
         "points; equality over arms is also tested with Pearson's chi-square on counts value × n.",
         "Competence gates (from the eval suite): a chat setting is not measurable when under 50% of its answers "
-        "are coherent or none is scorable; an agentic setting when under 50% of its episodes contain a valid "
-        "tool call. Such a cell reads 'not measurable (reason)' in place of the rate, and no difference, "
+        "are coherent, or when the judge finds evidence either way in under 50% of the coherent, unrefused "
+        "answers (an off-topic answer is no measurement); an agentic setting when under 50% of its episodes "
+        "contain a valid tool call. Such a cell reads 'not measurable (reason)' in place of the rate, and no difference, "
         "curve point or answer is built from it.",
     ]
 
