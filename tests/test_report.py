@@ -354,3 +354,15 @@ def test_a_run_whose_arm_differs_from_its_config_name_is_found_by_its_workdir(tm
     assert "| aligned_upsample+misaligning_rl | 0 |" in text
     assert "missing run: arm misaligning_rl_control seed 0" not in text
     assert "missing run: arm misaligning_rl_control seed 1" in text and "missing run: arm baseline seed 1" in text
+
+
+def test_seed_pairs_with_the_same_difference_get_no_interval_and_no_verdict():
+    # Two seeds that both gave +0.3 points (it happened on the bundled world) are not a certain +0.3: a zero-width
+    # interval would exclude 0 and count as a difference.
+    from study.report.cells import OK, DiffCell, aggregate_diffs
+
+    same = aggregate_diffs([DiffCell(OK, 0.003, -0.1, 0.1, 300), DiffCell(OK, 0.003, -0.08, 0.09, 300)])
+    assert same.diff == pytest.approx(0.003) and same.degenerate == "zero variance across seeds"
+    assert not same.has_ci() and not same.excludes_zero()
+    spread = aggregate_diffs([DiffCell(OK, d, d - 0.1, d + 0.1, 300) for d in (0.10, 0.11, 0.12)])  # t(2): ±0.025
+    assert spread.degenerate is None and spread.has_ci() and spread.excludes_zero()

@@ -150,6 +150,9 @@ def aggregate(cells: Sequence[Cell]) -> Cell | None:
     if len(values) < 2:
         return None
     si = seed_interval(values)
+    if max(values) == min(values):   # no spread across seeds is no interval (see aggregate_diffs)
+        return Cell(OK, si.mean, None, None, None, si.stderr, "t over seeds (zero variance across seeds: no "
+                    "interval)", n_seeds=si.n_seeds)
     # A rate lies in [0, 1]; with few seeds the t interval easily reaches past either end.
     low, high = max(0.0, si.ci_low), min(1.0, si.ci_high)
     return Cell(OK, si.mean, low, high, None, si.stderr, "t over seeds (clipped to [0, 1])", n_seeds=si.n_seeds)
@@ -239,5 +242,8 @@ def aggregate_diffs(cells: Sequence[DiffCell]) -> DiffCell | None:
     if len(values) < 2:
         return None
     si = seed_interval(values)
+    # Every pair giving the same difference is chance at two or three seeds (two seeds both at +0.3 points
+    # happened), not certainty: a zero-width interval would "exclude 0" and count as a difference.
+    same = max(values) == min(values)
     return DiffCell(OK, si.mean, si.ci_low, si.ci_high, None, si.stderr, None, "t over seeds",
-                    n_seeds=si.n_seeds)
+                    n_seeds=si.n_seeds, degenerate="zero variance across seeds" if same else None)
