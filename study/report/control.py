@@ -72,7 +72,8 @@ def positive_control(analysis: Analysis) -> ControlOutcome | None:
         return outcome(INCONCLUSIVE, f"a difference is not available ({quoted})")
     if not targeted.excludes_zero():
         return outcome(INCONCLUSIVE, f"the aligned arm made no MCQA article difference to erode (its CI includes "
-                                     f"0; {quoted})")
+                                     f"0{', or it has none: ' + targeted.degenerate if targeted.degenerate else ''}; "
+                                     f"{quoted})")
     eroded = 1 - control.diff / targeted.diff
     share = f"{100 * eroded:.0f}% of it gone"
     if eroded >= ERODED_SHARE:
