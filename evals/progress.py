@@ -10,6 +10,7 @@ import time
 from typing import Sequence, TextIO, TypeVar
 
 from evals.model_api import GenerationRequest, LanguageModel, LoglikelihoodResult
+from midalign_jax.progress import is_terminal
 
 T = TypeVar("T")
 
@@ -26,7 +27,7 @@ class ProgressBar:
                  live: bool | None = None) -> None:
         self.total, self.desc, self.width = total, desc, width
         self.stream = stream or sys.stderr
-        self.live = _isatty(self.stream) if live is None else live
+        self.live = is_terminal(self.stream) if live is None else live
         self.done = 0
         self.start = time.monotonic()
         self._last_draw = self.start if not self.live else 0.0
@@ -61,12 +62,6 @@ class ProgressBar:
             self.stream.write("\n")
             self.stream.flush()
 
-
-def _isatty(stream) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
 
 
 class ProgressModel:

@@ -74,7 +74,7 @@ class Progress:
         self.stage, self.total, self.start, self.metric = stage, int(total_steps), int(start_step), metric
         self.stream = stream if stream is not None else sys.stdout
         self.enabled = jax.process_index() == 0
-        self.live = self.enabled and (_isatty(self.stream) if live is None else live)
+        self.live = self.enabled and (is_terminal(self.stream) if live is None else live)
         self.t0 = time.perf_counter()
         self._first: tuple[int, float] | None = None  # (step, time) when the first step of this process finished
         self._value: float | None = None
@@ -111,26 +111,26 @@ class Progress:
         scaling holds well between them. Later stages of another kind (RL) are not estimated (`unestimated_stages`);
         once one runs, its own measured steps give its ETA. Stages without steps (eval, export) are not counted.
         """
-        names = [s.name for s in _PLAN]
-        if self.stage not in names:
+        here, later = self._placed()
+        if here is None:
             return self.stage_eta(step)
-        here = _PLAN[names.index(self.stage)]
         per_token = self.seconds_per_step(step) / max(here.tokens_per_step, 1)
-        later = [s for s in _PLAN[names.index(self.stage) + 1:] if s.kind == here.kind]
-        work = sum(s.steps * s.tokens_per_step for s in later)
-        return self.stage_eta(step) + work * per_token + len(later) * self.startup_seconds(step)
+        same_kind = [s for s in later if s.kind == here.kind]
+        work = sum(s.steps * s.tokens_per_step for s in same_kind)
+        return self.stage_eta(step) + work * per_token + len(same_kind) * self.startup_seconds(step)
 
     def unestimated_stages(self) -> list[str]:
         """Later stages of another kind than this one: left out of `run_eta`, named after it."""
+        here, later = self._placed()
+        return [s.name for s in later if s.kind != here.kind] if here is not None else []
+
+    def _placed(self) -> tuple[PlannedStage | None, list[PlannedStage]]:
+        """This stage's entry in the plan and the stages after it; (None, []) when it is not in the plan."""
         names = [s.name for s in _PLAN]
         if self.stage not in names:
-            return []
-        kind = _PLAN[names.index(self.stage)].kind
-        return [s.name for s in _PLAN[names.index(self.stage) + 1:] if s.kind != kind]
-
-    def _has_later_stages(self) -> bool:
-        names = [s.name for s in _PLAN]
-        return self.stage in names and names.index(self.stage) + 1 < len(names)
+            return None, []
+        i = names.index(self.stage)
+        return _PLAN[i], _PLAN[i + 1:]
 
     # -------------------------------------------------------------------------------------------- text
     def status(self, step: int) -> str:
@@ -141,7 +141,7 @@ class Progress:
         if self._tokens_per_sec is not None:
             parts.append(f"{self._tokens_per_sec / 1e3:.1f}k tok/s")
         parts.append(f"eta {format_duration(self.stage_eta(step))}")
-        if self._has_later_stages():
+        if self._placed()[1]:
             parts.append(" + ".join([f"run eta {format_duration(self.run_eta(step))}", *self.unestimated_stages()]))
         return " | ".join(parts)
 
@@ -194,7 +194,8 @@ class Progress:
         return self._bar
 
 
-def _isatty(stream) -> bool:
+def is_terminal(stream) -> bool:
+    """Whether `stream` is a terminal (False for a stream without isatty, or a closed one)."""
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError):  # no isatty, or a closed stream
