@@ -366,3 +366,24 @@ def test_seed_pairs_with_the_same_difference_get_no_interval_and_no_verdict():
     assert not same.has_ci() and not same.excludes_zero()
     spread = aggregate_diffs([DiffCell(OK, d, d - 0.1, d + 0.1, 300) for d in (0.10, 0.11, 0.12)])  # t(2): ±0.025
     assert spread.degenerate is None and spread.has_ci() and spread.excludes_zero()
+
+
+def test_a_study_without_rl_compares_capabilities_at_its_last_eval_point(tmp_path):
+    """Midtraining then the eval (docs/real_model's arms): eval/final holds the midtrained model, so the
+    capability table, its paired differences and the equality answer are after midtraining, and say so."""
+    for arm, correct in (("baseline", 60), ("aligned_upsample", 30)):
+        w = write_workdir(tmp_path / "s", arm, mcqa={"final": {"article": ones(50)}},
+                          caps={"final": {"arithmetic": ones(correct, 100)}}, rl_done=False,
+                          config={"stages": "midtrain,eval"})
+        results = w / "eval" / "final" / "results.json"
+        results.write_text(results.read_text().replace(f"{arm}/rl", f"{arm}/midtrain"))
+    report = build_report([tmp_path / "s"], out=tmp_path / "out")
+    md = report.markdown.read_text()
+    assert "## 3. Capabilities after midtraining (no RL ran)" in md and "Capabilities after RL" not in md
+    assert "| aligned_upsample | 0 | not measured | 30.0% [" in md
+    summary = json.loads(report.summary.read_text())
+    (row,) = [r for r in summary["differences"] if r["measure"] == "arithmetic" and r["seed"] == 0]
+    assert row["stage"] == "midtrain" and row["diff"] == pytest.approx(-0.3)
+    answer = next(a for a in report.answers if a.key == "capabilities")
+    assert answer.question == "Are capabilities equal across arms after midtraining (no RL ran)?"
+    assert answer.verdict == "no"

@@ -47,7 +47,7 @@ CONTROL = "aligned_upsample+misaligning_rl"
 FINAL = "final"
 RL_LAST = "rl_last"  # the last eval_log step (the RL task accuracy has no results.json entry)
 __all__ = ["ALIGNED", "CONTROL", "DiffRow", "FINAL", "MISALIGNED", "Persistence", "RL_LAST", "analyse",
-           "gated_steps", "persistence_of", "within_margin"]
+           "capability_columns", "capability_title", "gated_steps", "persistence_of", "within_margin"]
 
 
 @dataclasses.dataclass
@@ -88,6 +88,9 @@ class Analysis:
     # measure key -> "arm/seedN: steps ..." where the RL eval log marks the metric not measurable (left out)
     curve_not_measurable: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     stages: list[str] = dataclasses.field(default_factory=lambda: ["midtrain", FINAL])  # eval points present
+    # Where capabilities are compared: after RL, or the latest eval point any run has when none ran RL (a study
+    # of midtraining alone, such as docs/real_model's arms).
+    capability_stage: str = FINAL
     # (a, b, measure key, from, to) -> the paired change of a - b between two eval points
     changes: dict[tuple[str, str, str, str, str], DiffRow] = dataclasses.field(default_factory=dict)
     # (a, b, MCQA measure key, stage) -> the passage-ablation control of that difference
@@ -152,15 +155,22 @@ def eval_points(study: Study) -> list[str]:
     return [stage for stage in M.EVAL_STAGES if stage != "sft" or sft]
 
 
+def capability_point(study: Study) -> str:
+    """After RL where some run has it, else the latest eval point some run has."""
+    present = [stage for stage in M.EVAL_STAGES if any(stage in run.evals for run in study.runs)]
+    return FINAL if FINAL in present or not present else present[-1]
+
+
 def analyse(study: Study, baseline: str = "baseline", margin: float = 0.05) -> Analysis:
     notes: list[str] = []
     stages = eval_points(study)
+    cap = capability_point(study)
     rates: dict[tuple[str, str], dict[str, ArmRow]] = {}
     for measure in M.ALIGNMENT_MEASURES:
         for stage in stages:
             rates[(measure.key, stage)] = _rows(study, lambda r, m=measure, s=stage: run_cell(r, m, s))
     for measure in M.CAPABILITY_MEASURES:
-        rates[(measure.key, FINAL)] = _rows(study, lambda r, m=measure: run_cell(r, m, FINAL))
+        rates[(measure.key, cap)] = _rows(study, lambda r, m=measure: run_cell(r, m, cap))
     rates[(M.TASK_ACCURACY_KEY, RL_LAST)] = _rows(study, lambda r: log_cell(log_points(r, None)[1]))
 
     curves: dict[str, dict[str, dict[int, list[LogPoint]]]] = {}
@@ -193,13 +203,25 @@ def analyse(study: Study, baseline: str = "baseline", margin: float = 0.05) -> A
         comparisons.append((CONTROL, ALIGNED))
 
     analysis = Analysis(study, baseline, margin, rates, curves, curve_metrics, comparisons, {}, [], [], notes,
-                        curve_gated, stages)
+                        curve_gated, stages, cap)
     for a, b in comparisons:
         _compare(analysis, a, b, _seed_pairs(study, a, b, notes))
     analysis.equality_tests = [
         _equality(study, key, rates[(key, stage)], notes)
-        for key, stage in [(M.TASK_ACCURACY_KEY, RL_LAST)] + [(m.key, FINAL) for m in M.CAPABILITY_MEASURES]]
+        for key, stage in capability_columns(analysis)]
     return analysis
+
+
+def capability_title(analysis: Analysis) -> str:
+    """The capability section's title: "Capabilities after RL", or after the eval point used when no run had RL."""
+    stage = analysis.capability_stage
+    return "Capabilities after RL" if stage == FINAL else f"Capabilities {M.STAGE_LABELS[stage]} (no RL ran)"
+
+
+def capability_columns(analysis: Analysis) -> list[tuple[str, str]]:
+    """(measure key, eval point) of the capability table: the RL task's last eval step, then every capability
+    measure at the analysis's capability point."""
+    return [(M.TASK_ACCURACY_KEY, RL_LAST)] + [(m.key, analysis.capability_stage) for m in M.CAPABILITY_MEASURES]
 
 
 def _compare(analysis: Analysis, a: str, b: str, pairs: list[tuple[int, Run, Run]]) -> None:
@@ -229,8 +251,9 @@ def _compare(analysis: Analysis, a: str, b: str, pairs: list[tuple[int, Run, Run
             analysis.dose[(a, b, measure.key)] = dose
         analysis.notes += [f"{a} − {b} vs RL step, {note}" for note in dose_notes]
     if b == analysis.baseline:
+        cap = analysis.capability_stage
         for measure in M.CAPABILITY_MEASURES:
-            row(measure.key, FINAL, [(s, paired_cell(ra, rb, measure, FINAL)) for s, ra, rb in pairs])
+            row(measure.key, cap, [(s, paired_cell(ra, rb, measure, cap)) for s, ra, rb in pairs])
         task = analysis.rates[(M.TASK_ACCURACY_KEY, RL_LAST)]
         by_seed_a, by_seed_b = dict(task[a].per_seed), dict(task[b].per_seed)
         row(M.TASK_ACCURACY_KEY, RL_LAST, [(s, unpaired_cell(by_seed_a[s], by_seed_b[s])) for s, _, _ in pairs])

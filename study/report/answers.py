@@ -23,8 +23,9 @@ from study.report.analysis import (
     CONTROL,
     FINAL,
     MISALIGNED,
-    RL_LAST,
     Analysis,
+    capability_columns,
+    capability_title,
     within_margin,
 )
 from study.report.cells import NOT_MEASURABLE, OK, DiffCell
@@ -248,7 +249,7 @@ def capability_cells(analysis: Analysis, *, at_floor: bool = False) -> list[tupl
     for a, b in analysis.study_comparisons():
         if b != analysis.baseline:
             continue
-        for key, stage in [(M.TASK_ACCURACY_KEY, RL_LAST)] + [(m.key, FINAL) for m in M.CAPABILITY_MEASURES]:
+        for key, stage in capability_columns(analysis):
             row = analysis.diffs.get((a, b, key, stage))
             if row is None or row.headline().status != OK:
                 continue
@@ -262,7 +263,7 @@ def capability_cells(analysis: Analysis, *, at_floor: bool = False) -> list[tupl
 
 
 def _capabilities(analysis: Analysis) -> Answer:
-    question = "Are capabilities equal across arms after RL?"
+    question = f"Are capabilities equal across arms {capability_title(analysis).split(' ', 1)[1]}?"
     margin = 100 * analysis.margin
     cells = capability_cells(analysis)
     details = [f"{arm} − {analysis.baseline}, {_LABELS[key]}: {_pts(c)}"

@@ -6,11 +6,11 @@ from __future__ import annotations
 import study.report.measures as M
 import study.report.sections_rl as rl_sections
 from study.report.analysis import (
-    FINAL,
-    RL_LAST,
     Analysis,
     ArmRow,
     DiffRow,
+    capability_columns,
+    capability_title,
     within_margin,
 )
 from study.report.answers import Answer
@@ -120,12 +120,12 @@ def _diff_rows(row: DiffRow, label: list[str], extra) -> list[list[str]]:
 
 
 def capabilities(analysis: Analysis, answer: Answer) -> list[Block]:
-    columns = [(M.TASK_ACCURACY_KEY, RL_LAST)] + [(m.key, FINAL) for m in M.CAPABILITY_MEASURES]
+    columns = capability_columns(analysis)
     data = [analysis.rates[c] for c in columns]
     steps = sorted({c.step for row in data[0].values() for _, c in row.per_seed if c.step is not None})
     step_text = f" (RL step {', '.join(map(str, steps))})" if steps else ""
     blocks: list[Block] = [
-        Heading(1, "3. Capabilities after RL"),
+        Heading(1, f"3. {capability_title(analysis)}"),
         Table(["arm", "seed", M.TASK_ACCURACY_LABEL + step_text] + [m.label for m in M.CAPABILITY_MEASURES],
               [r for arm in analysis.arms for r in _arm_rows(data, arm)],
               caption="Accuracy [95% CI] (n); the RL task accuracy is from the last eval step in rl/eval_log.jsonl."),

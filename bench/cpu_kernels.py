@@ -1,0 +1,167 @@
+"""The kernels behind the CPU gaps: attention forward + backward, and matmuls at the train step's and the decode
+step's shapes, XLA against torch in one run.
+
+    python bench/cpu_kernels.py                       # both attention shapes and every matmul shape
+    python bench/cpu_kernels.py --xla-flags=--xla_cpu_experimental_ynn_fusion_type=dot   # a CPU option, ours only
+
+Attention: our `recompute` kernel (midalign_jax/model/attention.py, causal query blocks, custom backward) against
+`torch.nn.functional.scaled_dot_product_attention` (torch's fused CPU flash-attention kernel), loss = sum(out^2),
+gradients of q, k and v, float32, at the `small` preset's shape (batch 8 x 256 tokens, 8 heads of 64) and
+SmolLM2-135M's (9 query / 3 KV heads of 64). Matmuls: `[batch] x [M, K] @ [K, N]` in XLA (jnp.einsum under jit) and
+torch (torch.bmm / torch.mm), the attention's batched products and the projections at decode (M = 16, 32 rows)
+and train (M = 2048 rows) shapes. Interleaved rounds, medians; the machine's state and both frameworks' matmul peaks
+are printed as in the other benchmarks. The `speedup:` line is the attention ratio at the `small` shape, marked
+"(loaded machine)" when the machine was not quiet.
+
+XLA:CPU runs small and batched matmuls at a fraction of oneDNN/MKL's rate, which is what separates the train step
+(the attention's batched products) and the 135M sampler (decode-shaped projections) from torch; the compiler's
+library options (XNNPACK, YNNPACK, oneDNN fusions; `--xla-flags`) were measured not to change that
+(bench/README.md). Closing it needs our own CPU kernel, which this script would measure.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402  (bench/common.py)
+
+ATTENTION_SHAPES = {"small": (8, 256, 8, 8, 64), "smollm2-135m": (8, 256, 9, 3, 64)}   # B, T, N, K, H
+MATMUL_SHAPES = [  # (what, batch, M, K, N)
+    ("attention scores, small (q·kᵀ, one 64-row block)", 64, 64, 64, 256),
+    ("attention dq / p·v, small", 64, 64, 256, 64),
+    ("attention scores, 135M (3 query heads per KV head)", 24, 192, 64, 256),
+    ("attention dk / dv, 135M", 24, 64, 192, 256),
+    ("decode projection, 135M, batch 16", 1, 16, 576, 1536),
+    ("decode projection, 135M, batch 32", 1, 32, 576, 1536),
+    ("decode down-projection, 135M, batch 16", 1, 16, 1536, 576),
+    ("train projection, small (2048 tokens)", 1, 2048, 512, 1408),
+    ("train projection, 135M (2048 tokens)", 1, 2048, 576, 1536),
+]
+
+
+def _parse(argv):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--rounds", type=int, default=20, help="timed calls per side (medians are reported)")
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--xla-flags", default="", help="extra XLA_FLAGS for our side (set before JAX starts)")
+    p.add_argument("--parts", default="attention,matmul", help="comma-separated: attention, matmul")
+    common.add_threads_flag(p)
+    return p.parse_args(argv)
+
+
+def attention_runners(shape):
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+    import torch
+
+    from midalign_jax.model import attention as A
+    B, T, N, K, H = shape
+    rng = np.random.default_rng(0)
+    q, k, v = (rng.standard_normal((B, T, n, H), np.float32) for n in (N, K, K))
+    seg = jnp.ones((B, T), jnp.int32)
+    pos = jnp.broadcast_to(jnp.arange(T), (B, T))
+    mask = A.causal_segment_mask(seg, seg, pos, pos)
+
+    def loss(q, k, v):
+        return jnp.sum(A.attend(q, k, v, mask, kernel="recompute", causal=True) ** 2)
+
+    grad = jax.jit(jax.grad(loss, argnums=(0, 1, 2)))
+    jq, jk, jv = map(jnp.asarray, (q, k, v))
+    # torch takes [B, heads, T, H]; the KV heads are repeated to the query heads first, as transformers' Llama
+    # attention does (repeat_kv) before calling SDPA.
+    tq = torch.tensor(q).transpose(1, 2).contiguous().requires_grad_()
+    tk, tv = (torch.tensor(x).transpose(1, 2).repeat_interleave(N // K, 1).contiguous().requires_grad_()
+              for x in (k, v))
+
+    def ours():
+        jax.block_until_ready(grad(jq, jk, jv))
+
+    def theirs():
+        out = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, is_causal=True)
+        (out ** 2).sum().backward()
+        tq.grad = tk.grad = tv.grad = None
+
+    # Same gradients first: a faster wrong kernel is not a result.
+    ours_g = [np.asarray(g) for g in grad(jq, jk, jv)]
+    out = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, is_causal=True)
+    (out ** 2).sum().backward()
+    torch_dk = tk.grad.reshape(B, K, N // K, T, H).sum(2).transpose(1, 2).numpy()
+    torch_dq = tq.grad.transpose(1, 2).numpy()
+    tq.grad = tk.grad = tv.grad = None
+    for name, a, b in (("dq", ours_g[0], torch_dq), ("dk", ours_g[1], torch_dk)):
+        err = float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
+        if err > 1e-4:
+            raise SystemExit(f"attention {shape}: {name} differs from torch by {err:.2e} (relative max)")
+    return ours, theirs
+
+
+def matmul_runners(batch, m, k, n):
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+    import torch
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((batch, m, k), np.float32)
+    b = rng.standard_normal((batch, k, n), np.float32)
+    ja, jb = jnp.asarray(a), jnp.asarray(b)
+    f = jax.jit(lambda x, y: jnp.einsum("bmk,bkn->bmn", x, y))
+    ta, tb = torch.tensor(a), torch.tensor(b)
+    torch_fn = (lambda: torch.mm(ta[0], tb[0])) if batch == 1 else (lambda: torch.bmm(ta, tb))
+    return (lambda: jax.block_until_ready(f(ja, jb))), torch_fn
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    common.pin_cpu_threads(argv)
+    args = _parse(argv)
+    if args.xla_flags:
+        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " " + args.xla_flags).strip()
+    import torch
+    common.set_torch_threads()
+    watch, _ = common.start_machine_report("cpu")
+    parts = {p.strip() for p in args.parts.split(",") if p.strip()}
+    attention_rows, matmul_rows = [], []
+    with watch.timed():
+        if "attention" in parts:
+            for name, shape in ATTENTION_SHAPES.items():
+                common.log(f"attention {name} {shape}")
+                ours, theirs = attention_runners(shape)
+                t = common.interleaved({"ours": ours, "torch": theirs}, rounds=args.rounds, warmup=args.warmup)
+                mo, mt = common.median(t["ours"]), common.median(t["torch"])
+                attention_rows.append([name, "x".join(map(str, shape)), f"{mo * 1e3:.1f} ({common.spread(t['ours'])})",
+                                       f"{mt * 1e3:.1f} ({common.spread(t['torch'])})", round(mt / mo, 2)])
+        if "matmul" in parts:
+            for what, batch, m, k, n in MATMUL_SHAPES:
+                common.log(f"matmul {what}")
+                ours, theirs = matmul_runners(batch, m, k, n)
+                t = common.interleaved({"ours": ours, "torch": theirs}, rounds=args.rounds, warmup=args.warmup)
+                flop = 2.0 * batch * m * k * n
+                go, gt = flop / common.median(t["ours"]) / 1e9, flop / common.median(t["torch"]) / 1e9
+                matmul_rows.append([what, f"{batch} x [{m}x{k}]@[{k}x{n}]", round(go, 1), round(gt, 1),
+                                    round(go / gt, 2)])
+    watch.finish()
+    print(f"torch {torch.__version__}; XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}; float32; medians of "
+          f"{args.rounds} interleaved calls")
+    if attention_rows:
+        print("\nattention forward + backward (one layer; ms per call)")
+        print(common.format_table(["shape", "B x T x N x K x H", "ours (recompute)", "torch SDPA", "ours / torch speed"],
+                                  attention_rows))
+    if matmul_rows:
+        print("\nmatmuls (GFLOP/s)")
+        print(common.format_table(["what", "shape", "XLA", "torch", "XLA / torch"], matmul_rows))
+    if attention_rows:
+        ratio = attention_rows[0][-1]
+        if ratio < 1.0:
+            print(f"\ntarget not met: XLA:CPU's batched matmuls at these shapes run at a fraction of torch's "
+                  f"(table above), so attention is {1 / ratio:.1f}x slower; an own CPU kernel is what is left")
+        print(watch.mark(common.speedup_line(ratio, "torch scaled_dot_product_attention",
+                                             "attention forward + backward, small preset shape, float32, cpu")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
