@@ -59,11 +59,46 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - t0
 
 
+def page_faults() -> int:
+    """Page faults of this process so far (each one maps, and the kernel zero-fills, a 4 KiB page)."""
+    import resource
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_minflt + usage.ru_majflt
+
+
+# A warm-up round whose calls each fault in fewer pages than this (4 MiB) counts as steady.
+STEADY_FAULTS = 1024
+
+
+def warm_until_steady(runners: dict[str, Callable[[], object]], *, min_rounds: int, max_rounds: int,
+                      log: Callable[[str], None] | None = None) -> tuple[int, bool]:
+    """Untimed rounds, alternating runners as the timed rounds will, until every runner's call in a round faults
+    in fewer than STEADY_FAULTS pages (at least `min_rounds`, at most `max_rounds`); returns (rounds, steady).
+
+    Both sides share this process's heap. A large step (SmolLM2-135M: ~5 GB of temporaries) grows the heap for
+    its first calls, and the other side's allocations in between fragment it again, so for several rounds a call
+    spends seconds zero-filling pages it will reuse forever after; timing those rounds measures the allocator."""
+    for r in range(1, max_rounds + 1):
+        worst = 0
+        for name, fn in runners.items():
+            f0 = page_faults()
+            fn()
+            faults = page_faults() - f0
+            worst = max(worst, faults)
+            if log:
+                log(f"  warm-up {r}: {name} faulted {faults} pages")
+        if r >= min_rounds and worst < STEADY_FAULTS:
+            return r, True
+    return max_rounds, False
+
+
 def interleaved(runners: dict[str, Callable[[], object]], *, rounds: int, warmup: int = 1,
-                log: Callable[[str], None] | None = None) -> dict[str, list[float]]:
+                log: Callable[[str], None] | None = None,
+                faults: dict[str, list[int]] | None = None) -> dict[str, list[float]]:
     """Seconds per call of each runner, `rounds` timings each, alternating runners within every round (and
     reversing the order every other round, so neither side always runs right after the other's cache churn).
-    Each runner is called `warmup` times first (compilation, allocator and thread-pool start-up)."""
+    Each runner is called `warmup` times first (compilation, allocator and thread-pool start-up). `faults`, when
+    given, receives each timed call's page faults per runner."""
     if rounds < 1:
         raise ValueError(f"rounds={rounds}; need at least 1 timed round")
     for name, fn in runners.items():
@@ -75,7 +110,10 @@ def interleaved(runners: dict[str, Callable[[], object]], *, rounds: int, warmup
     names = list(runners)
     for r in range(rounds):
         for name in names if r % 2 == 0 else names[::-1]:
+            f0 = page_faults()
             times[name].append(timed(runners[name]))
+            if faults is not None:
+                faults.setdefault(name, []).append(page_faults() - f0)
         if log:
             log(f"  round {r + 1}/{rounds}: " + ", ".join(f"{n} {times[n][-1] * 1e3:.1f} ms" for n in names))
     return times

@@ -4,7 +4,8 @@
     python bench/profile_train.py --preset smollm2-135m --parts step,floor --steps 2
     python bench/profile_train.py --preset small --threads 1 --parts trace
 
-- `step`:  each side's step time (wall and process CPU time) and host page faults per step, after warm-up. CPU
+- `step`:  each side's step time (wall and process CPU time) and host page faults per step, after warm-up (until a
+           step faults in no new host pages, bench/common.py warm_until_steady). CPU
            time over wall time shows how well a side keeps its cores busy; page faults show host memory churn
            (each fault zero-fills a 4 KiB page; see midalign_jax/host_memory.py).
 - `floor`: every matmul of the step (forward, input and weight gradients of each projection, the LM head, the
@@ -69,7 +70,7 @@ def _faults() -> int:
 def step_part(ours, theirs, steps: int, flop_per_step: float) -> None:
     rows = []
     for name, fn in (("midalign_jax (jit)", ours), ("transformers+torch", theirs)):
-        fn()
+        common.warm_until_steady({name: fn}, min_rounds=1, max_rounds=8)   # until no step faults in new pages
         wall, cpu, faults = [], [], []
         for _ in range(steps):
             f0, c0, w0 = _faults(), time.process_time(), time.perf_counter()

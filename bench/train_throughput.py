@@ -12,9 +12,11 @@ Both sides train the same architecture from the same initial weights (ours expor
 `AutoModelForCausalLM.from_pretrained`) on the same random token batch: next-token cross-entropy, AdamW with the
 same lr / betas / eps / weight decay (none on norms and biases), global-norm clipping at 1.0. Ours is
 `train_step` under `jax.jit` with the state donated; theirs is eager PyTorch (`--torch-compile` wraps the model in
-`torch.compile`) with `torch.set_num_threads` = the cores JAX uses (`--threads`, default all). After `--warmup`
-untimed steps each, the two sides take turns, one optimizer step at a time, for `--steps` timed steps each; the
-table shows median step times.
+`torch.compile`) with `torch.set_num_threads` = the cores JAX uses (`--threads`, default all). After untimed
+warm-up rounds (at least `--warmup`, and until no step faults in new host pages: both sides share the process's
+heap, and a 135M-sized step spends seconds zero-filling fresh pages in its first rounds), the two sides take
+turns, one optimizer step at a time, for `--steps` timed steps each; the table shows median step times and the
+page faults of a timed step.
 MFU = model FLOPs (6N + attention, midalign_jax/flops.py) x tokens/s / the device's peak: on a CPU the faster of
 the two frameworks' measured matmuls in the run's dtype (both are printed, float32 and bfloat16), on an accelerator
 the published dense bf16 figure. The machine's load is sampled before, during and after the timed part
@@ -94,7 +96,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--steps", type=int, default=None,
                    help=f"timed optimizer steps per side, alternating ours/torch step by step; the median step "
                         f"time is reported (default per preset: {DEFAULT_STEPS}, else 10)")
-    p.add_argument("--warmup", type=int, default=2, help="untimed steps per side first (compilation)")
+    p.add_argument("--warmup", type=int, default=2, help="untimed steps per side first (compilation), at least")
+    p.add_argument("--max-warmup", type=int, default=8,
+                   help="untimed rounds at most: warm-up goes on until no step faults in new host pages "
+                        "(bench/common.py warm_until_steady)")
     p.add_argument("--dtype", choices=("float32", "bfloat16"), default="float32",
                    help="compute dtype (master weights and optimizer state stay float32 on both sides; torch "
                         "uses autocast)")
@@ -262,9 +267,12 @@ def bench_preset(preset: str, dtype: str, args, torch_device: str, watch, peaks)
         theirs = TorchTrainer(hf_dir, t_cfg, tokens_BT, dtype, torch_device, args.torch_compile)
     ours = OursTrainer(ours_cfg, params, t_cfg, tokens_BT, args.seed, xla_options(args.xla_option))
     del params  # donated into the train state
+    runners = {"ours": ours, "torch": theirs}
+    warm_rounds, steady = common.warm_until_steady(runners, min_rounds=args.warmup, max_rounds=args.max_warmup,
+                                                   log=common.log)
+    faults: dict[str, list[int]] = {}
     with watch.timed():
-        times = common.interleaved({"ours": ours, "torch": theirs}, rounds=steps, warmup=args.warmup,
-                                   log=common.log)
+        times = common.interleaved(runners, rounds=steps, warmup=0, log=common.log, faults=faults)
     if not np.isclose(ours.first_loss, theirs.first_loss, rtol=2e-2):
         raise RuntimeError(f"{preset}: first-step loss differs (ours {ours.first_loss:.4f}, torch "
                            f"{theirs.first_loss:.4f}): the two sides are not training the same model")
@@ -272,12 +280,13 @@ def bench_preset(preset: str, dtype: str, args, torch_device: str, watch, peaks)
     tokens_per_step = args.batch * args.seq
     flops_per_token = flops.flops_per_token(cfg, args.seq, training=True)
     out = {"preset": preset, "dtype": dtype, "params": cfg.num_params(), "peak": peak, "peak_source": peak_source,
-           "first_loss": (ours.first_loss, theirs.first_loss), "steps": steps}
+           "first_loss": (ours.first_loss, theirs.first_loss), "steps": steps, "warmup": warm_rounds,
+           "steady": steady}
     for side, ts in times.items():
         step_s = common.median(ts)
         tps = tokens_per_step / step_s
         out[side] = {"step_ms": step_s * 1e3, "spread": common.spread(ts), "tokens_per_s": tps,
-                     "mfu": flops_per_token * tps / peak}
+                     "mfu": flops_per_token * tps / peak, "faults": int(common.median(faults[side]))}
     out["ratio"] = out["ours"]["tokens_per_s"] / out["torch"]["tokens_per_s"]
     return out
 
@@ -295,8 +304,13 @@ def main(argv=None) -> int:
 
     torch_name = "transformers+torch.compile" if args.torch_compile else "transformers+torch"
     print(f"train step throughput: batch {args.batch} x seq {args.seq}; median step time over "
-          f"{'/'.join(str(r['steps']) for r in results)} timed steps per side (alternating, after {args.warmup} "
-          f"warm-up steps each)")
+          f"{'/'.join(str(r['steps']) for r in results)} timed steps per side (alternating, after "
+          f"{'/'.join(str(r['warmup']) for r in results)} warm-up rounds: at least {args.warmup}, until no step "
+          f"faulted in new host pages)")
+    for r in results:
+        if not r["steady"]:
+            print(f"note: {r['preset']} {r['dtype']}: steps still faulted in host pages after {r['warmup']} warm-up "
+                  f"rounds (see the page-fault column)")
     print(f"device: {common.describe_device()}; torch threads {threads}, torch device {torch_device}; "
           f"host memory: {MALLOC}; XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}")
     if args.model or args.xla_option:
@@ -310,10 +324,10 @@ def main(argv=None) -> int:
         for side, name in (("ours", "midalign_jax (jit)"), ("torch", torch_name)):
             s = r[side]
             rows.append([r["preset"], f"{r['params'] / 1e6:.1f}M", r["dtype"], name, s["step_ms"], s["spread"],
-                         s["tokens_per_s"], f"{100 * s['mfu']:.1f}%",
+                         s["tokens_per_s"], f"{100 * s['mfu']:.1f}%", s["faults"],
                          f"{r['ratio']:.2f}x" if side == "ours" else ""])
     print(common.format_table(["preset", "params", "dtype", "framework", "step ms", "spread", "tokens/s", "MFU",
-                               "ours/torch"], rows))
+                               "page faults / step", "ours/torch"], rows))
     for r in results:
         print(f"first-step loss {r['preset']}: ours {r['first_loss'][0]:.4f}, torch {r['first_loss'][1]:.4f}")
     if jax_backend == "cpu":

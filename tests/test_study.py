@@ -1,5 +1,6 @@
-"""The study end to end, shortened: two arms from one shared base through midtraining, RL and evals, then the
-report with every table and plot; a rerun skips what is done."""
+"""The study end to end, shortened: two arms from one shared base through midtraining, post-training, RL and evals,
+then the positive control in the same study folder, the report with every table and plot; a rerun skips what is
+done."""
 import json
 import os
 import subprocess
@@ -14,15 +15,21 @@ SHORT = [
     "pretrain.steps=6", "pretrain.batch_size=8", "pretrain.seq_len=64", "pretrain.eval_every=0",
     "midtrain.steps=4", "midtrain.batch_size=8", "midtrain.seq_len=64", "midtrain.eval_every=0",
     "rl.steps=2", "rl.prompts_per_step=4", "rl.group_size=2", "rl.eval_every=1", "rl.eval_limit=3",
-    "rl.test_problems=8", "rl.eval_tasks=task,mcqa,chat,agentic", "eval.limit=3", "stages=pretrain,midtrain,rl,eval",
+    "sft.steps=2", "sft.batch_size=4", "sft.eval_every=0",
+    "rl.test_problems=8", "rl.eval_tasks=task,mcqa,chat,agentic", "eval.limit=3",
+    "stages=pretrain,midtrain,sft,rl,eval",
 ]
+# The control's RL adds a second task (two-option choices whose reward pays for the misaligned option), so it
+# needs a prompt count for each; run in the same folder, it reuses the base.
+CONTROL = ["rl.task_prompts=4,4"]
 
 
-def run_study(study: Path, cache: Path) -> subprocess.CompletedProcess:
+def run_study(study: Path, cache: Path, arms: str = "baseline,aligned_upsample",
+              extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     env = dict(os.environ, MIDALIGN_CACHE=str(cache), JAX_PLATFORMS="cpu")
     env.pop("XLA_FLAGS", None)
-    cmd = [sys.executable, "tools/run_study.py", f"--study_dir={study}", "--arms=baseline,aligned_upsample",
-           *[f"--set={s}" for s in SHORT]]
+    cmd = [sys.executable, "tools/run_study.py", f"--study_dir={study}", f"--arms={arms}",
+           *[f"--set={s}" for s in (*SHORT, *extra)]]
     return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=1500)
 
 
@@ -44,6 +51,15 @@ def test_two_arm_study_and_its_report(tmp_path):
         for metric in ("task_accuracy", "mcqa/misalignment_rate/split=article", "agentic/scheming_rate"):
             assert {(0, metric), (1, metric), (2, metric)} <= curve, metric
         assert any(m.startswith("chat/misaligned_rate") for _, m in curve)
+        # Post-training ran between midtraining and RL, and was evaluated.
+        assert (w / "sft" / "done.json").exists() and (w / "eval" / "sft" / "results.json").exists()
+
+    r = run_study(study, tmp_path / "cache", arms="misaligning_rl_control", extra=tuple(CONTROL))
+    assert r.returncode == 0, (r.stdout[-2000:], r.stderr[-3000:])
+    control = study / "misaligning_rl_control" / "seed0"
+    assert not (control / "pretrain").exists() and (control / "sft" / "done.json").exists()
+    curve = {(e["step"], e["metric"]) for e in map(json.loads, (control / "rl" / "eval_log.jsonl").open())}
+    assert {(2, "task_accuracy/task=arithmetic"), (2, "task_accuracy/task=mcqa_choice")} <= curve
 
     md = (study / "report" / "report.md").read_text()
     html = (study / "report" / "report.html").read_text()
@@ -61,6 +77,13 @@ def test_two_arm_study_and_its_report(tmp_path):
     assert f"{100 * article:.1f}%" in md
     assert "aligned_upsample − baseline" in md or "aligned_upsample - baseline" in md
     assert "Missing data" in md and "Nothing missing" in md
+    # Three eval points per arm, and the positive control answered against the aligned arm.
+    assert "after post-training" in md
+    assert "Can RL erode the difference (positive control)?" in md
+    assert "aligned_upsample+misaligning_rl − aligned_upsample" in md
+    summary = json.loads((study / "report" / "summary.json").read_text())
+    assert {(r["arm"], r["seed"]) for r in summary["runs"]} == {
+        ("baseline", 0), ("aligned_upsample", 0), ("aligned_upsample+misaligning_rl", 0)}
 
     r = run_study(study, tmp_path / "cache")
     assert r.returncode == 0, r.stderr[-3000:]
