@@ -5,14 +5,14 @@
 # to fall below SETTLE_BELOW (default 0.6; at most SETTLE_MAX = 300 s). About 35-45 minutes on a 2-core CPU.
 #
 #   bash bench/run_all.sh                 # everything
-#   bash bench/run_all.sh train sample    # only the named groups: train, sample, mcqa, rl, data
+#   bash bench/run_all.sh train sample    # only the named groups: train, kernels, sample, mcqa, rl, data
 #   OUT=/tmp/bench-logs bash bench/run_all.sh   # where each benchmark's full output is kept
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
 OUT=${OUT:-$(mktemp -d /tmp/midalign-bench-XXXXXX)}
 mkdir -p "$OUT"
-GROUPS_WANTED=${*:-train sample mcqa rl data}
+GROUPS_WANTED=${*:-train kernels sample mcqa rl data}
 SETTLE_BELOW=${SETTLE_BELOW:-0.6}
 SETTLE_MAX=${SETTLE_MAX:-300}
 FAILED=0
@@ -43,6 +43,9 @@ if want train; then
   run train_f32_tiny_small  bench/train_throughput.py --preset tiny,small
   run train_f32_135m        bench/train_throughput.py --preset smollm2-135m --steps 3 --warmup 1
   run train_bf16            bench/train_throughput.py --preset small,smollm2-135m --dtype bfloat16 --steps 3 --warmup 1
+fi
+if want kernels; then
+  run kernels               bench/cpu_kernels.py
 fi
 if want sample; then
   run sample_tiny           bench/sample_throughput.py --preset tiny --rounds 5
