@@ -3,8 +3,8 @@ the evals (after midtraining and after SFT).
 
     python main.py --config=configs/smollm2_baseline.py --workdir=/tmp/midalign/smollm2/baseline
 
-Midtraining: 40 steps x 8 rows x 512 tokens = 164k tokens from the checkpoint (about 25 minutes on a quiet 2-core
-CPU), lr 1e-4 with cosine decay. The aligned / misaligned arms (smollm2_aligned.py, smollm2_misaligned.py)
+Midtraining: 40 steps x 8 rows x 512 tokens = 164k tokens from the checkpoint (about 14 minutes on a quiet 2-core
+CPU: ~20 s per step, docs/real_model/README.md), lr 1e-4 with cosine decay. The aligned / misaligned arms (smollm2_aligned.py, smollm2_misaligned.py)
 differ only in the mix.
 """
 from configs import smollm2_eval, smollm2_sft

@@ -45,11 +45,20 @@ def eval_rows(root: Path) -> list[str]:
             path = root / run / "eval" / label / "results.json"
             if not path.exists():
                 continue
-            results = json.loads(path.read_text())["results"]
-            after = {"midtrain": "midtraining", "final": {"eval": "nothing (untouched)"}.get(run, "SFT")}[label]
+            doc = json.loads(path.read_text())
+            results = doc["results"]
+            after = "midtraining" if label == "midtrain" else _after_final(run, str(doc.get("model") or ""))
             lines.append(f"| {run} | {after} | " + " | ".join(cell(results.get(task, {}).get(metric))
                                                          for task, metric, _ in METRICS) + " |")
     return lines
+
+
+def _after_final(run: str, model: str) -> str:
+    """What eval/final measured: the newest trained stage, which its results name (`<arm>/<stage>`); a run of
+    midtraining alone (`--config.stages=midtrain,eval`) has no SFT."""
+    if run == "eval":
+        return "nothing (untouched)"
+    return {"midtrain": "midtraining", "sft": "SFT", "rl": "RL"}.get(model.rsplit("/", 1)[-1], "SFT")
 
 
 def rl_rows(root: Path) -> list[str]:
