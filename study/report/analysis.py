@@ -47,7 +47,7 @@ CONTROL = "aligned_upsample+misaligning_rl"
 FINAL = "final"
 RL_LAST = "rl_last"  # the last eval_log step (the RL task accuracy has no results.json entry)
 __all__ = ["ALIGNED", "CONTROL", "DiffRow", "FINAL", "MISALIGNED", "Persistence", "RL_LAST", "analyse",
-           "capability_columns", "capability_title", "gated_steps", "persistence_of", "within_margin"]
+           "capability_columns", "capability_when", "gated_steps", "persistence_of", "within_margin"]
 
 
 @dataclasses.dataclass
@@ -212,10 +212,10 @@ def analyse(study: Study, baseline: str = "baseline", margin: float = 0.05) -> A
     return analysis
 
 
-def capability_title(analysis: Analysis) -> str:
-    """The capability section's title: "Capabilities after RL", or after the eval point used when no run had RL."""
+def capability_when(analysis: Analysis) -> str:
+    """When capabilities are compared: "after RL", or the eval point used when no run had RL."""
     stage = analysis.capability_stage
-    return "Capabilities after RL" if stage == FINAL else f"Capabilities {M.STAGE_LABELS[stage]} (no RL ran)"
+    return M.STAGE_LABELS[stage] + ("" if stage == FINAL else " (no RL ran)")
 
 
 def capability_columns(analysis: Analysis) -> list[tuple[str, str]]:

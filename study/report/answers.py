@@ -25,7 +25,7 @@ from study.report.analysis import (
     MISALIGNED,
     Analysis,
     capability_columns,
-    capability_title,
+    capability_when,
     within_margin,
 )
 from study.report.cells import NOT_MEASURABLE, OK, DiffCell
@@ -263,7 +263,7 @@ def capability_cells(analysis: Analysis, *, at_floor: bool = False) -> list[tupl
 
 
 def _capabilities(analysis: Analysis) -> Answer:
-    question = f"Are capabilities equal across arms {capability_title(analysis).split(' ', 1)[1]}?"
+    question = f"Are capabilities equal across arms {capability_when(analysis)}?"
     margin = 100 * analysis.margin
     cells = capability_cells(analysis)
     details = [f"{arm} − {analysis.baseline}, {_LABELS[key]}: {_pts(c)}"

@@ -10,7 +10,7 @@ from study.report.analysis import (
     ArmRow,
     DiffRow,
     capability_columns,
-    capability_title,
+    capability_when,
     within_margin,
 )
 from study.report.answers import Answer
@@ -125,7 +125,7 @@ def capabilities(analysis: Analysis, answer: Answer) -> list[Block]:
     steps = sorted({c.step for row in data[0].values() for _, c in row.per_seed if c.step is not None})
     step_text = f" (RL step {', '.join(map(str, steps))})" if steps else ""
     blocks: list[Block] = [
-        Heading(1, f"3. {capability_title(analysis)}"),
+        Heading(1, f"3. Capabilities {capability_when(analysis)}"),
         Table(["arm", "seed", M.TASK_ACCURACY_LABEL + step_text] + [m.label for m in M.CAPABILITY_MEASURES],
               [r for arm in analysis.arms for r in _arm_rows(data, arm)],
               caption="Accuracy [95% CI] (n); the RL task accuracy is from the last eval step in rl/eval_log.jsonl."),
