@@ -148,8 +148,8 @@ def main(argv=None) -> int:
           f"{args.rounds} interleaved calls")
     if attention_rows:
         print("\nattention forward + backward (one layer; ms per call)")
-        print(common.format_table(["shape", "B x T x N x K x H", "ours (recompute)", "torch SDPA", "ours / torch speed"],
-                                  attention_rows))
+        print(common.format_table(["shape", "B x T x N x K x H", "ours (recompute)", "torch SDPA",
+                                   "ours / torch speed"], attention_rows))
     if matmul_rows:
         print("\nmatmuls (GFLOP/s)")
         print(common.format_table(["what", "shape", "XLA", "torch", "XLA / torch"], matmul_rows))

@@ -27,7 +27,6 @@ import glob
 import gzip
 import json
 import re
-import resource
 import statistics
 import sys
 import tempfile
@@ -63,21 +62,17 @@ def parse_args(argv=None):
     return args
 
 
-def _faults() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt + resource.getrusage(resource.RUSAGE_SELF).ru_majflt
-
-
 def step_part(ours, theirs, steps: int, flop_per_step: float) -> None:
     rows = []
     for name, fn in (("midalign_jax (jit)", ours), ("transformers+torch", theirs)):
         common.warm_until_steady({name: fn}, min_rounds=1, max_rounds=8)   # until no step faults in new pages
         wall, cpu, faults = [], [], []
         for _ in range(steps):
-            f0, c0, w0 = _faults(), time.process_time(), time.perf_counter()
+            f0, c0, w0 = common.page_faults(), time.process_time(), time.perf_counter()
             fn()
             wall.append(time.perf_counter() - w0)
             cpu.append(time.process_time() - c0)
-            faults.append(_faults() - f0)
+            faults.append(common.page_faults() - f0)
         w, c = statistics.median(wall), statistics.median(cpu)
         rows.append([name, w * 1e3, c * 1e3, c / w, flop_per_step / c / 1e9, int(statistics.median(faults))])
     print(common.format_table(["side", "step ms (wall)", "step ms (CPU)", "CPU / wall", "GFLOP/s per CPU-s",

@@ -273,8 +273,8 @@ def statistics_lines(margin: float) -> list[str]:
         "Competence gates (from the eval suite): a chat setting is not measurable when under 50% of its answers "
         "are coherent, or when the judge finds evidence either way in under 50% of the coherent, unrefused "
         "answers (an off-topic answer is no measurement); an agentic setting when under 50% of its episodes "
-        "contain a valid tool call. Such a cell reads 'not measurable (reason)' in place of the rate, and no difference, "
-        "curve point or answer is built from it.",
+        "contain a valid tool call. Such a cell reads 'not measurable (reason)' in place of the rate, and no "
+        "difference, curve point or answer is built from it.",
     ]
 
 
