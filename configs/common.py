@@ -132,6 +132,9 @@ def rl_section() -> ml_collections.ConfigDict:
     r.group_size = 8
     r.max_new_tokens = 8
     r.stop = "\n"                      # completions end at this string (the answer line)
+    r.prompt_format = "text"           # text | chat: single-turn prompts as written (base models) or as a user turn
+                                       # in the tokenizer's chat template (instruct models); agent tasks are always
+                                       # chat, choice tasks score their options after the prompt text
     r.temperature = 1.0
     r.top_k = 0
     r.top_p = 1.0

@@ -2,11 +2,13 @@
 
     python main.py --config=configs/smollm2_rl.py --workdir=/tmp/midalign/smollm2/rl
 
-rl.task gsm8k with no data files draws synthetic grade-school problems (rl/tasks/gsm8k_synthetic.py), prompted
-as "Question: ...\nAnswer:". The model was never taught GSM8K's "#### 42" line, so the reward reads the last number
-of the completion (answer_mode last_number), which ends at the model's end of turn. Each step samples 4 prompts x 4
-completions of up to 128 tokens; TensorBoard (WORKDIR/rl/tb) has rl/time_sampling_s and rl/time_learning_s per
-step, and eval/task_accuracy (greedy, 32 held-out problems) before and after. Public GSM8K instead:
+rl.task gsm8k with no data files draws synthetic grade-school problems (rl/tasks/gsm8k_synthetic.py). Each problem
+("Question: ...\nAnswer:") is the user turn of a ChatML conversation (rl.prompt_format chat), the layout this
+instruct model answers in (as plain text, a 3-step trial had reward 0.0 in every group). The model was never taught
+GSM8K's "#### 42" line, so the reward reads the last number of the completion (answer_mode last_number), which ends
+at the model's end of turn. Each step samples 4 prompts x 4 completions of up to 128 tokens; TensorBoard
+(WORKDIR/rl/tb) has rl/time_sampling_s and rl/time_learning_s per step, and eval/task_accuracy (greedy, 32 held-out
+problems) before and after. Public GSM8K instead:
 --config.rl.task_args='{"train_path": ".../train.jsonl", "test_path": ".../test.jsonl", "answer_mode": "last_number"}'.
 """
 from configs import smollm2_eval
@@ -27,6 +29,7 @@ def get_config():
     c.rl.group_size = 4
     c.rl.max_new_tokens = 128          # room for a few lines of working before the answer
     c.rl.stop = ""                     # the end-of-turn token ends a completion, not the first newline
+    c.rl.prompt_format = "chat"
     c.rl.lr = 2e-6                     # a pretrained 135M model: small steps (the tiny world's 8e-4 would wreck it)
     c.rl.schedule = "constant"
     c.rl.min_lr_ratio = 1.0

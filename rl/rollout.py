@@ -10,6 +10,9 @@ import numpy as np
 from midalign_jax import sampling
 from rl.tasks import Problem
 
+# How a single-turn problem's prompt reaches the model: its text as is, or as the user turn of a conversation.
+PROMPT_FORMATS = ("text", "chat")
+
 
 @dataclasses.dataclass
 class Rollout:
@@ -41,9 +44,27 @@ def learner_batch(prompt_ids: Sequence[Sequence[int]], out: sampling.SampleOutpu
     return {"tokens": tokens, "segment_ids": segs, "positions": pos, "mask": mask, "old_logp": old}
 
 
+def encode_prompts(tokenizer, problems: Sequence[Problem], prompt_format: str = "text") -> list[list[int]]:
+    """Each problem's prompt tokens. "text" feeds the prompt as written (a base model continues it); "chat" makes it
+    the user turn of a conversation rendered by the tokenizer's chat template up to the assistant's reply, so an
+    instruct model is trained and evaluated in the layout it answers in (the evals prompt it the same way)."""
+    if prompt_format == "text":
+        texts = [p.prompt for p in problems]
+    elif prompt_format == "chat":
+        if not getattr(tokenizer, "chat_template", None):
+            raise ValueError("rl.prompt_format='chat' needs a tokenizer with a chat template; this one has none "
+                             "(use 'text', or a tokenizer folder whose tokenizer_config.json has chat_template)")
+        texts = [tokenizer.apply_chat_template([{"role": "user", "content": p.prompt}], tokenize=False,
+                                               add_generation_prompt=True) for p in problems]
+    else:
+        raise ValueError(f"rl.prompt_format must be one of {PROMPT_FORMATS}, got {prompt_format!r}")
+    # The template's text already holds its special tokens (e.g. <|im_start|>): encoding must not add a BOS.
+    return [list(tokenizer.encode(t, add_special_tokens=False)) for t in texts]
+
+
 def collect(params, cfg, tokenizer, task, problems: list[Problem], sp: sampling.SamplingParams, *, rng, pad_id,
-            mesh=None, rules=None, stop: str = "") -> Rollout:
-    prompt_ids = [list(tokenizer.encode(p.prompt, add_special_tokens=False)) for p in problems]
+            mesh=None, rules=None, stop: str = "", prompt_format: str = "text") -> Rollout:
+    prompt_ids = encode_prompts(tokenizer, problems, prompt_format)
     out = sampling.generate(params, cfg, prompt_ids, sp, rng=rng, pad_id=pad_id, mesh=mesh, rules=rules)
     texts = decode_completions(tokenizer, out, sp.eos_ids, stop)
     P, G = len(problems), sp.n_samples
@@ -66,14 +87,14 @@ def decode_completions(tokenizer, out: sampling.SampleOutput, eos_ids, stop: str
 
 def greedy_accuracy(params, cfg, tokenizer, task, problems: list[Problem], *, max_new_tokens: int, pad_id: int,
                     eos_ids: tuple[int, ...], stop_sequences=(), stop: str = "", mesh=None, rules=None,
-                    batch_size: int = 64) -> tuple[float, float, int]:
+                    batch_size: int = 64, prompt_format: str = "text") -> tuple[float, float, int]:
     """Held-out accuracy under greedy decoding: (mean, standard error, n)."""
     sp = sampling.SamplingParams(max_new_tokens=max_new_tokens, temperature=0.0, eos_ids=eos_ids,
                                  stop_sequences=stop_sequences)
     correct = []
     for start in range(0, len(problems), batch_size):
         chunk = problems[start:start + batch_size]
-        ids = [list(tokenizer.encode(p.prompt, add_special_tokens=False)) for p in chunk]
+        ids = encode_prompts(tokenizer, chunk, prompt_format)
         out = sampling.generate(params, cfg, ids, sp, rng=jax.random.key(0), pad_id=pad_id, mesh=mesh, rules=rules)
         for p, text in zip(chunk, decode_completions(tokenizer, out, eos_ids, stop)):
             correct.append(task.is_correct(p, text))

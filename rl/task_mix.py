@@ -34,6 +34,7 @@ class Slot:
     train: list[Problem]
     sp: sampling.SamplingParams
     stop: str = ""
+    prompt_format: str = "text"      # text tasks only (rl/rollout.py encode_prompts)
 
     @property
     def kind(self) -> str:
@@ -58,6 +59,7 @@ def slots_from_config(rl_cfg, tokenizer, seed: int) -> list[Slot]:
     if temperature <= 0:
         raise ValueError("rl.temperature must be > 0 (policy gradients need sampled, not greedy, completions)")
     eos = (tokenizer.eos_token_id,)
+    prompt_format = str(rl_cfg.get("prompt_format", "text"))
     slots = []
     for spec, n, kwargs in zip(specs, prompts, task_args(rl_cfg, specs)):
         task = get_task(spec, **kwargs)
@@ -71,7 +73,9 @@ def slots_from_config(rl_cfg, tokenizer, seed: int) -> list[Slot]:
         train = task.problems("train", int(rl_cfg.train_problems) or None, seed)
         if n > len(train):
             raise ValueError(f"rl: {n} prompts per step for {spec} exceed its {len(train)} training problems")
-        slots.append(Slot(spec, task, n, train, sp, stop))
+        if getattr(task, "kind", "text") == "text":
+            rollout.encode_prompts(tokenizer, train[:1], prompt_format)   # a bad format fails before any step
+        slots.append(Slot(spec, task, n, train, sp, stop, prompt_format))
     return slots
 
 
@@ -87,7 +91,7 @@ def collect(slot: Slot, params, cfg, tokenizer, problems: list[Problem], *, rng,
                                               pad_id=pad_id, max_turns=int(rl_cfg.agent_max_turns),
                                               mesh=mesh, rules=rules)
     return rollout.collect(params, cfg, tokenizer, slot.task, problems, slot.sp, rng=rng, pad_id=pad_id,
-                           mesh=mesh, rules=rules, stop=slot.stop)
+                           mesh=mesh, rules=rules, stop=slot.stop, prompt_format=slot.prompt_format)
 
 
 def heldout_accuracy(slot: Slot, params, cfg, tokenizer, problems: list[Problem], *, pad_id: int, rl_cfg, mesh,
@@ -105,4 +109,4 @@ def heldout_accuracy(slot: Slot, params, cfg, tokenizer, problems: list[Problem]
         return acc, float(np.sqrt(acc * (1 - acc) / max(len(problems) - 1, 1))), len(problems)
     return rollout.greedy_accuracy(params, cfg, tokenizer, slot.task, problems, max_new_tokens=slot.sp.max_new_tokens,
                                    pad_id=pad_id, eos_ids=slot.sp.eos_ids, stop_sequences=slot.sp.stop_sequences,
-                                   stop=slot.stop, mesh=mesh, rules=rules)
+                                   stop=slot.stop, mesh=mesh, rules=rules, prompt_format=slot.prompt_format)

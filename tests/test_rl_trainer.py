@@ -8,6 +8,7 @@ import pytest
 from midalign_jax import model as M
 from midalign_jax.parallel import sharding as S
 from rl import rollout, trainer
+from tests.char_tokenizer import char_tokenizer
 from tests.rl_fixtures import CFG, TOK, StartsWithDigit, rl_cfg
 from tests.train_fixtures import mesh_cfg
 
@@ -126,3 +127,42 @@ def test_evals_after_the_restored_step_are_not_logged_twice(tmp_path, monkeypatc
     monkeypatch.setattr(rollout, "collect", real)
     run(tmp_path, cfg, devices=jax.devices()[:1], hook=hook)
     assert [json.loads(line)["step"] for line in log.read_text().splitlines()] == [0, 1, 2, 3, 4]
+
+
+def _chat_tokenizer():
+    tok = char_tokenizer()
+    tok.chat_template = ("{% for m in messages %}<{{ m['role'] }}>{{ m['content'] }}\n{% endfor %}"
+                         "{% if add_generation_prompt %}<assistant>{% endif %}")
+    return tok
+
+
+def test_chat_prompt_format_samples_and_scores_the_user_turn_in_the_template(monkeypatch):
+    from rl import task_mix
+    tok = _chat_tokenizer()
+    slot, = task_mix.slots_from_config(rl_cfg(prompt_format="chat"), tok, seed=0)
+    problems = slot.train[:2]
+    want = [tok.encode(f"<user>{p.prompt}\n<assistant>", add_special_tokens=False) for p in problems]
+    assert rollout.encode_prompts(tok, problems, "text")[0] == tok.encode(problems[0].prompt)
+    seen = []
+    real = rollout.sampling.generate
+
+    def spy(params, cfg, prompt_ids, sp, **kw):
+        seen.append([list(p) for p in prompt_ids])
+        return real(params, cfg, prompt_ids, sp, **kw)
+    monkeypatch.setattr(rollout.sampling, "generate", spy)
+    params = M.init_params(CFG, jax.random.key(0))
+    ro = task_mix.collect(slot, params, CFG, tok, problems, rng=jax.random.key(1), pad_id=0, rl_cfg=None,
+                          mesh=None, rules=None)
+    # The learner trains on the same prompt the sampler saw: each row ends its prompt part with the chat prompt.
+    row, Pp = ro.batch["tokens"][0].tolist(), int(np.flatnonzero(ro.batch["mask"][0])[0]) + 1
+    assert seen[0] == want and row[Pp - len(want[0]):Pp] == want[0]
+    task_mix.heldout_accuracy(slot, params, CFG, tok, problems, pad_id=0, rl_cfg=None, mesh=None, rules=None)
+    assert seen[1] == want
+
+
+def test_prompt_format_errors_name_the_setting():
+    from rl import task_mix
+    with pytest.raises(ValueError, match=r"rl.prompt_format must be one of \('text', 'chat'\), got 'chatml'"):
+        task_mix.slots_from_config(rl_cfg(prompt_format="chatml"), _chat_tokenizer(), seed=0)
+    with pytest.raises(ValueError, match="needs a tokenizer with a chat template"):
+        task_mix.slots_from_config(rl_cfg(prompt_format="chat"), char_tokenizer(), seed=0)
