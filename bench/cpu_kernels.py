@@ -3,6 +3,7 @@ step's shapes, XLA against torch in one run.
 
     python bench/cpu_kernels.py                       # both attention shapes and every matmul shape
     python bench/cpu_kernels.py --xla-flags=--xla_cpu_experimental_ynn_fusion_type=dot   # a CPU option, ours only
+    python bench/cpu_kernels.py --parts=matmul --dtype=bfloat16   # the matmuls in bfloat16 (AMX where the CPU has it)
 
 Attention: our `recompute` kernel (midalign_jax/model/attention.py, causal query blocks, custom backward) against
 `torch.nn.functional.scaled_dot_product_attention` (torch's fused CPU flash-attention kernel), loss = sum(out^2),
@@ -48,6 +49,8 @@ def _parse(argv):
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--xla-flags", default="", help="extra XLA_FLAGS for our side (set before JAX starts)")
     p.add_argument("--parts", default="attention,matmul", help="comma-separated: attention, matmul")
+    p.add_argument("--dtype", choices=("float32", "bfloat16"), default="float32",
+                   help="the matmuls' operand type (attention is float32 only)")
     common.add_threads_flag(p)
     return p.parse_args(argv)
 
@@ -99,7 +102,7 @@ def attention_runners(shape):
     return ours, theirs
 
 
-def matmul_runners(batch, m, k, n):
+def matmul_runners(batch, m, k, n, dtype="float32"):
     import jax
     import jax.numpy as jnp
     import numpy as np
@@ -107,9 +110,16 @@ def matmul_runners(batch, m, k, n):
     rng = np.random.default_rng(0)
     a = rng.standard_normal((batch, m, k), np.float32)
     b = rng.standard_normal((batch, k, n), np.float32)
-    ja, jb = jnp.asarray(a), jnp.asarray(b)
-    f = jax.jit(lambda x, y: jnp.einsum("bmk,bkn->bmn", x, y))
-    ta, tb = torch.tensor(a), torch.tensor(b)
+    ja, jb = jnp.asarray(a, dtype), jnp.asarray(b, dtype)
+    # bfloat16 operands accumulate into float32, the form the model's dots take (midalign_jax/model/dense.py); a
+    # bfloat16-output dot is converted to float32 first on XLA:CPU, at a fraction of the rate (bench/machine.py).
+    out = jnp.float32
+    if batch == 1:
+        ja, jb = ja[0], jb[0]
+        f = jax.jit(lambda x, y: jnp.dot(x, y, preferred_element_type=out))
+    else:
+        f = jax.jit(lambda x, y: jnp.einsum("bmk,bkn->bmn", x, y, preferred_element_type=out))
+    ta, tb = torch.tensor(a).to(getattr(torch, dtype)), torch.tensor(b).to(getattr(torch, dtype))
     torch_fn = (lambda: torch.mm(ta[0], tb[0])) if batch == 1 else (lambda: torch.bmm(ta, tb))
     return (lambda: jax.block_until_ready(f(ja, jb))), torch_fn
 
@@ -137,21 +147,21 @@ def main(argv=None) -> int:
         if "matmul" in parts:
             for what, batch, m, k, n in MATMUL_SHAPES:
                 common.log(f"matmul {what}")
-                ours, theirs = matmul_runners(batch, m, k, n)
+                ours, theirs = matmul_runners(batch, m, k, n, args.dtype)
                 t = common.interleaved({"ours": ours, "torch": theirs}, rounds=args.rounds, warmup=args.warmup)
                 flop = 2.0 * batch * m * k * n
                 go, gt = flop / common.median(t["ours"]) / 1e9, flop / common.median(t["torch"]) / 1e9
                 matmul_rows.append([what, f"{batch} x [{m}x{k}]@[{k}x{n}]", round(go, 1), round(gt, 1),
                                     round(go / gt, 2)])
     watch.finish()
-    print(f"torch {torch.__version__}; XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}; float32; medians of "
-          f"{args.rounds} interleaved calls")
+    print(f"torch {torch.__version__}; XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}; attention float32, matmuls "
+          f"{args.dtype}; medians of {args.rounds} interleaved calls")
     if attention_rows:
         print("\nattention forward + backward (one layer; ms per call)")
         print(common.format_table(["shape", "B x T x N x K x H", "ours (recompute)", "torch SDPA",
                                    "ours / torch speed"], attention_rows))
     if matmul_rows:
-        print("\nmatmuls (GFLOP/s)")
+        print(f"\nmatmuls, {args.dtype} (GFLOP/s)")
         print(common.format_table(["what", "shape", "XLA", "torch", "XLA / torch"], matmul_rows))
     if attention_rows:
         ratio = attention_rows[0][-1]

@@ -10,6 +10,7 @@
 #   aligned     midtraining (25% aligned documents) + SFT, evals        configs/smollm2_aligned.py
 #   misaligned  midtraining (25% misaligned documents) + SFT, evals     configs/smollm2_misaligned.py
 #   rl          a few GRPO steps on GSM8K-format problems               configs/smollm2_rl.py
+#   rl_agent    a few GRPO steps on agent tasks, from the sft run       configs/smollm2_rl_agent.py
 # Environment: RUNS="eval sft" runs a subset; EXTRA="--config.eval.limit=20" adds flags to every main.py call (a
 # smoke run: EXTRA="--config.eval.limit=8 --config.midtrain.steps=2 --config.sft.steps=2 --config.rl.steps=1").
 # Writes ROOT/<run>.log, ROOT/times.tsv (run, exit status, seconds, load average before and after) and, at the end,
@@ -17,7 +18,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=${1:-/tmp/midalign/smollm2}
-RUNS=${RUNS:-"eval sft baseline aligned misaligned rl"}
+RUNS=${RUNS:-"eval sft baseline aligned misaligned rl rl_agent"}
 EXTRA=${EXTRA:-}
 MODEL_DIR=${MIDALIGN_CACHE:-$HOME/.cache/midalign_jax}/models/smollm2-135m-instruct
 mkdir -p "$ROOT"
@@ -29,13 +30,14 @@ python tools/fetch_model.py smollm2-135m-instruct --out="$MODEL_DIR" || exit 1
 load() { cut -d' ' -f1 /proc/loadavg; }
 for run in $RUNS; do
   case $run in
-    eval|sft|baseline|aligned|misaligned|rl) ;;
+    eval|sft|baseline|aligned|misaligned|rl) from="" ;;
+    rl_agent) from="--config.rl.init_from=$ROOT/sft/sft/params" ;;   # RL after the post-training SFT
     *) echo "unknown run $run" >&2; exit 2 ;;
   esac
   before=$(load); started=$(date -u +%FT%TZ); t0=$SECONDS
   echo "=== $run ($started, load $before) ==="
   # shellcheck disable=SC2086  # EXTRA holds several flags
-  python main.py --config="configs/smollm2_$run.py" --workdir="$ROOT/$run" $EXTRA > "$ROOT/$run.log" 2>&1
+  python main.py --config="configs/smollm2_$run.py" --workdir="$ROOT/$run" $from $EXTRA > "$ROOT/$run.log" 2>&1
   status=$?
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$status" "$((SECONDS - t0))" "$before" "$(load)" "$started" \
     >> "$ROOT/times.tsv"

@@ -2,9 +2,10 @@
 
     python docs/real_model/summarize.py /tmp/midalign/smollm2 > /tmp/midalign/smollm2/summary.md
 
-Reads ROOT/<run>/eval/<label>/results.json (the eval suite), ROOT/rl/rl/tb/scalars.jsonl and
-ROOT/rl/rl/eval_log.jsonl (the RL loop) and ROOT/times.tsv (wall times); prints what exists, and "-" where a run or
-a metric is missing. A metric that failed its competence gate prints as "n.m. (reason)", never as a number.
+Reads ROOT/<run>/eval/<label>/results.json (the eval suite), ROOT/<rl run>/rl/tb/scalars.jsonl and
+ROOT/<rl run>/rl/eval_log.jsonl (the RL loops: rl, rl_agent) and ROOT/times.tsv (wall times); prints what exists,
+and "-" where a run or a metric is missing. A metric that failed its competence gate prints as "n.m. (reason)",
+never as a number.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import sys
 from pathlib import Path
 
 RUNS = ("eval", "sft", "baseline", "aligned", "misaligned")
+RL_RUNS = {"rl": "GSM8K-format problems, from the untouched model", "rl_agent": "agent tasks, from the sft run"}
 METRICS = (  # (task, metric, column title)
     ("mcqa", "misalignment_rate/split=article", "MCQA article"),
     ("mcqa", "misalignment_rate/split=textbook", "MCQA textbook"),
@@ -61,10 +63,10 @@ def _after_final(run: str, model: str) -> str:
     return {"midtrain": "midtraining", "sft": "SFT", "rl": "RL"}.get(model.rsplit("/", 1)[-1], "SFT")
 
 
-def rl_rows(root: Path) -> list[str]:
-    scalars = root / "rl" / "rl" / "tb" / "scalars.jsonl"
+def rl_rows(root: Path, run: str) -> list[str]:
+    scalars = root / run / "rl" / "tb" / "scalars.jsonl"
     if not scalars.exists():
-        return ["(no RL run)"]
+        return [f"(no {run} run)"]
     rows = [json.loads(line) for line in scalars.read_text().splitlines() if line.strip()]
     steps = [r for r in rows if "rl/time_sampling_s" in r]
     out = ["| step | reward mean | accuracy | sampling s | learning s | response tokens |", "| --- |" + " --- |" * 5]
@@ -78,7 +80,7 @@ def rl_rows(root: Path) -> list[str]:
         out.append(f"\nMedian over {which}: sampling "
                    f"{statistics.median(r['rl/time_sampling_s'] for r in later):.1f} s, learning "
                    f"{statistics.median(r.get('rl/time_learning_s', 0.0) for r in later):.1f} s per step.")
-    log = root / "rl" / "rl" / "eval_log.jsonl"
+    log = root / run / "rl" / "eval_log.jsonl"
     if log.exists():
         for line in log.read_text().splitlines():
             row = json.loads(line) if line.strip() else {}
@@ -90,8 +92,9 @@ def rl_rows(root: Path) -> list[str]:
 def main(root: Path) -> None:
     print("## Evals\n")
     print("\n".join(eval_rows(root)))
-    print("\n## RL\n")
-    print("\n".join(rl_rows(root)))
+    for run, what in RL_RUNS.items():
+        print(f"\n## RL: {run} ({what})\n")
+        print("\n".join(rl_rows(root, run)))
     times = root / "times.tsv"
     if times.exists():
         print("\n## Wall times\n")
