@@ -47,7 +47,7 @@ def learner_batch(prompt_ids: Sequence[Sequence[int]], out: sampling.SampleOutpu
 def encode_prompts(tokenizer, problems: Sequence[Problem], prompt_format: str = "text") -> list[list[int]]:
     """Each problem's prompt tokens. "text" feeds the prompt as written (a base model continues it); "chat" makes it
     the user turn of a conversation rendered by the tokenizer's chat template up to the assistant's reply, so an
-    instruct model is trained and evaluated in the layout it answers in (the evals prompt it the same way)."""
+    instruct model is trained and evaluated in the layout it answers in (as the chat and agentic evals prompt it)."""
     if prompt_format == "text":
         texts = [p.prompt for p in problems]
     elif prompt_format == "chat":

@@ -60,6 +60,8 @@ def slots_from_config(rl_cfg, tokenizer, seed: int) -> list[Slot]:
         raise ValueError("rl.temperature must be > 0 (policy gradients need sampled, not greedy, completions)")
     eos = (tokenizer.eos_token_id,)
     prompt_format = str(rl_cfg.get("prompt_format", "text"))
+    if prompt_format not in rollout.PROMPT_FORMATS:   # checked whatever the tasks, so a typo never passes silently
+        raise ValueError(f"rl.prompt_format must be one of {rollout.PROMPT_FORMATS}, got {prompt_format!r}")
     slots = []
     for spec, n, kwargs in zip(specs, prompts, task_args(rl_cfg, specs)):
         task = get_task(spec, **kwargs)

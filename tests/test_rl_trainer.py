@@ -164,5 +164,8 @@ def test_prompt_format_errors_name_the_setting():
     from rl import task_mix
     with pytest.raises(ValueError, match=r"rl.prompt_format must be one of \('text', 'chat'\), got 'chatml'"):
         task_mix.slots_from_config(rl_cfg(prompt_format="chatml"), _chat_tokenizer(), seed=0)
+    agent_only = rl_cfg(prompt_format="chatml", task="agent_files", test_problems=0)
+    with pytest.raises(ValueError, match="rl.prompt_format must be one of"):
+        task_mix.slots_from_config(agent_only, _chat_tokenizer(), seed=0)
     with pytest.raises(ValueError, match="needs a tokenizer with a chat template"):
         task_mix.slots_from_config(rl_cfg(prompt_format="chat"), char_tokenizer(), seed=0)
