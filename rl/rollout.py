@@ -44,20 +44,26 @@ def learner_batch(prompt_ids: Sequence[Sequence[int]], out: sampling.SampleOutpu
     return {"tokens": tokens, "segment_ids": segs, "positions": pos, "mask": mask, "old_logp": old}
 
 
+def check_prompt_format(prompt_format: str, tokenizer=None) -> None:
+    """ValueError unless `prompt_format` is one of PROMPT_FORMATS and, for "chat" with a tokenizer given, the
+    tokenizer has a chat template to render the turn with."""
+    if prompt_format not in PROMPT_FORMATS:
+        raise ValueError(f"rl.prompt_format must be one of {PROMPT_FORMATS}, got {prompt_format!r}")
+    if prompt_format == "chat" and tokenizer is not None and not getattr(tokenizer, "chat_template", None):
+        raise ValueError("rl.prompt_format='chat' needs a tokenizer with a chat template; this one has none "
+                         "(use 'text', or a tokenizer folder whose tokenizer_config.json has chat_template)")
+
+
 def encode_prompts(tokenizer, problems: Sequence[Problem], prompt_format: str = "text") -> list[list[int]]:
     """Each problem's prompt tokens. "text" feeds the prompt as written (a base model continues it); "chat" makes it
     the user turn of a conversation rendered by the tokenizer's chat template up to the assistant's reply, so an
     instruct model is trained and evaluated in the layout it answers in (as the chat and agentic evals prompt it)."""
+    check_prompt_format(prompt_format, tokenizer)
     if prompt_format == "text":
         texts = [p.prompt for p in problems]
-    elif prompt_format == "chat":
-        if not getattr(tokenizer, "chat_template", None):
-            raise ValueError("rl.prompt_format='chat' needs a tokenizer with a chat template; this one has none "
-                             "(use 'text', or a tokenizer folder whose tokenizer_config.json has chat_template)")
+    else:
         texts = [tokenizer.apply_chat_template([{"role": "user", "content": p.prompt}], tokenize=False,
                                                add_generation_prompt=True) for p in problems]
-    else:
-        raise ValueError(f"rl.prompt_format must be one of {PROMPT_FORMATS}, got {prompt_format!r}")
     # The template's text already holds its special tokens (e.g. <|im_start|>): encoding must not add a BOS.
     return [list(tokenizer.encode(t, add_special_tokens=False)) for t in texts]
 

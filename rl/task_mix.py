@@ -60,8 +60,7 @@ def slots_from_config(rl_cfg, tokenizer, seed: int) -> list[Slot]:
         raise ValueError("rl.temperature must be > 0 (policy gradients need sampled, not greedy, completions)")
     eos = (tokenizer.eos_token_id,)
     prompt_format = str(rl_cfg.get("prompt_format", "text"))
-    if prompt_format not in rollout.PROMPT_FORMATS:   # checked whatever the tasks, so a typo never passes silently
-        raise ValueError(f"rl.prompt_format must be one of {rollout.PROMPT_FORMATS}, got {prompt_format!r}")
+    rollout.check_prompt_format(prompt_format)        # whatever the tasks, so a typo never passes silently
     slots = []
     for spec, n, kwargs in zip(specs, prompts, task_args(rl_cfg, specs)):
         task = get_task(spec, **kwargs)
@@ -76,7 +75,7 @@ def slots_from_config(rl_cfg, tokenizer, seed: int) -> list[Slot]:
         if n > len(train):
             raise ValueError(f"rl: {n} prompts per step for {spec} exceed its {len(train)} training problems")
         if getattr(task, "kind", "text") == "text":
-            rollout.encode_prompts(tokenizer, train[:1], prompt_format)   # a bad format fails before any step
+            rollout.check_prompt_format(prompt_format, tokenizer)      # fails before any step, not at the first
         slots.append(Slot(spec, task, n, train, sp, stop, prompt_format))
     return slots
 
