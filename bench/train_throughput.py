@@ -110,6 +110,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="override a ModelConfig field on our side only, e.g. --model dense_grad=einsum "
                         "--model attention_kernel=xla --model scan_unroll=1 (the step before the CPU training "
                         "paths); repeatable. Fields that change the computed function would fail the loss check")
+    p.add_argument("--compare", action="append", default=[], metavar="FIELD=VALUE",
+                   help="also time our step with these ModelConfig overrides on top of --model, in the same "
+                        "alternating rounds (e.g. --compare matmul=blas); its row shows its own ratio to torch")
     p.add_argument("--xla-option", action="append", default=[], metavar="KEY=VALUE",
                    help="an XLA compiler option for our train step only (a DebugOptions field, e.g. "
                         "xla_cpu_experimental_ynn_fusion_type= for Eigen dots); repeatable. Booleans: true/false")
@@ -265,17 +268,23 @@ def bench_preset(preset: str, dtype: str, args, torch_device: str, watch, peaks)
     with tempfile.TemporaryDirectory(prefix=f"bench-{preset}-") as hf_dir:
         save_hf(hf_dir, cfg, params)
         theirs = TorchTrainer(hf_dir, t_cfg, tokens_BT, dtype, torch_device, args.torch_compile)
+    runners = {}
+    if args.compare:
+        variant_cfg = dataclasses.replace(ours_cfg, **model_overrides(args.compare))
+        runners["variant"] = OursTrainer(variant_cfg, jax.tree.map(jnp.copy, params), t_cfg, tokens_BT, args.seed,
+                                         xla_options(args.xla_option))
     ours = OursTrainer(ours_cfg, params, t_cfg, tokens_BT, args.seed, xla_options(args.xla_option))
     del params  # donated into the train state
-    runners = {"ours": ours, "torch": theirs}
+    runners = {"ours": ours, "torch": theirs, **runners}
     warm_rounds, steady = common.warm_until_steady(runners, min_rounds=args.warmup, max_rounds=args.max_warmup,
                                                    log=common.log)
     faults: dict[str, list[int]] = {}
     with watch.timed():
         times = common.interleaved(runners, rounds=steps, warmup=0, log=common.log, faults=faults)
-    if not np.isclose(ours.first_loss, theirs.first_loss, rtol=2e-2):
-        raise RuntimeError(f"{preset}: first-step loss differs (ours {ours.first_loss:.4f}, torch "
-                           f"{theirs.first_loss:.4f}): the two sides are not training the same model")
+    for name, runner in runners.items():
+        if not np.isclose(runner.first_loss, theirs.first_loss, rtol=2e-2):
+            raise RuntimeError(f"{preset}: first-step loss differs ({name} {runner.first_loss:.4f}, torch "
+                               f"{theirs.first_loss:.4f}): the two sides are not training the same model")
     peak, peak_source = common.peak_for_mfu(dtype, peaks)
     tokens_per_step = args.batch * args.seq
     flops_per_token = flops.flops_per_token(cfg, args.seq, training=True)
@@ -288,6 +297,8 @@ def bench_preset(preset: str, dtype: str, args, torch_device: str, watch, peaks)
         out[side] = {"step_ms": step_s * 1e3, "spread": common.spread(ts), "tokens_per_s": tps,
                      "mfu": flops_per_token * tps / peak, "faults": int(common.median(faults[side]))}
     out["ratio"] = out["ours"]["tokens_per_s"] / out["torch"]["tokens_per_s"]
+    if "variant" in out:
+        out["variant_ratio"] = out["variant"]["tokens_per_s"] / out["torch"]["tokens_per_s"]
     return out
 
 
@@ -316,16 +327,23 @@ def main(argv=None) -> int:
     if args.model or args.xla_option:
         print(f"our ModelConfig overrides: {', '.join(args.model) or 'none'}; our XLA options: "
               f"{', '.join(args.xla_option) or 'none'}")
+    variant_name = f"midalign_jax, {', '.join(args.compare)}"
+    if args.compare:
+        print(f"compared: {variant_name} (the same step with these overrides, timed in the same rounds)")
     for peak_line in sorted({f"MFU peak {r['dtype']}: {r['peak'] / 1e9:,.1f} GFLOP/s ({r['peak_source']})"
                              for r in results}):
         print(peak_line)
     rows = []
     for r in results:
-        for side, name in (("ours", "midalign_jax (jit)"), ("torch", torch_name)):
+        sides = (("ours", "midalign_jax (jit)", "ratio"), ("variant", variant_name, "variant_ratio"),
+                 ("torch", torch_name, None))
+        for side, name, ratio in sides:
+            if side not in r:
+                continue
             s = r[side]
             rows.append([r["preset"], f"{r['params'] / 1e6:.1f}M", r["dtype"], name, s["step_ms"], s["spread"],
                          s["tokens_per_s"], f"{100 * s['mfu']:.1f}%", s["faults"],
-                         f"{r['ratio']:.2f}x" if side == "ours" else ""])
+                         f"{r[ratio]:.2f}x" if ratio else ""])
     print(common.format_table(["preset", "params", "dtype", "framework", "step ms", "spread", "tokens/s", "MFU",
                                "page faults / step", "ours/torch"], rows))
     for r in results:

@@ -7,7 +7,9 @@ Kernels: `xla` is `jax.nn.dot_product_attention`'s reference path; `recompute` i
 ops with a custom backward that keeps only each row's log-sum-exp and recomputes the probabilities, as flash
 attention does (without the tiling). Autodiff of `xla` keeps the [B, N, T, S] probabilities of every layer for
 the backward pass, and on CPU writing, zero-filling and transposing those buffers costs more than recomputing
-them. `auto` picks cuDNN on GPU, splash attention on TPU and `recompute` on CPU.
+them. `auto` picks cuDNN on GPU, splash attention on TPU and `recompute` on CPU. With `matmul="blas"` the
+recompute kernel's float32 products run as batched GEMMs in the CPU's BLAS library (midalign_jax/kernels), the
+transposed operands of the backward pass read through the GEMM's flags instead of copied.
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ import math
 
 import jax
 import jax.numpy as jnp
+
+from midalign_jax.kernels import blas
 
 KERNELS = ("auto", "xla", "recompute", "cudnn", "splash")
 
@@ -38,9 +42,11 @@ def resolve_kernel(kernel: str) -> str:
     return {"gpu": "cudnn", "tpu": "splash"}.get(platform, "recompute")
 
 
-def attend(q_BTNH, k_BSKH, v_BSKH, mask_B1TS, *, kernel: str, segment_ids=None, causal: bool = False) -> jnp.ndarray:
+def attend(q_BTNH, k_BSKH, v_BSKH, mask_B1TS, *, kernel: str, segment_ids=None, causal: bool = False,
+           matmul: str = "xla") -> jnp.ndarray:
     """Scaled dot-product attention; returns [B, T, N, H] in the query dtype. `causal`: the mask never lets a
-    query see a later key (self-attention over one sequence, as in `forward`), so kernels may skip those blocks."""
+    query see a later key (self-attention over one sequence, as in `forward`), so kernels may skip those blocks.
+    `matmul`: "xla" or "blas" (the recompute kernel's float32 products in the BLAS library)."""
     kernel = resolve_kernel(kernel)
     if kernel == "splash":
         if segment_ids is None or q_BTNH.shape[1] != k_BSKH.shape[1]:
@@ -51,7 +57,9 @@ def attend(q_BTNH, k_BSKH, v_BSKH, mask_B1TS, *, kernel: str, segment_ids=None, 
     if kernel == "cudnn" and q_BTNH.dtype == jnp.float32:
         kernel = "xla"  # cuDNN's fused kernel has no float32 variant
     if kernel == "recompute":
-        return _recompute(q_BTNH, k_BSKH, v_BSKH, mask_B1TS, causal)
+        use_blas = (matmul == "blas" and q_BTNH.dtype == jnp.float32 and k_BSKH.dtype == jnp.float32
+                    and v_BSKH.dtype == jnp.float32 and blas.usable())
+        return _recompute(q_BTNH, k_BSKH, v_BSKH, mask_B1TS, causal, use_blas)
     return jax.nn.dot_product_attention(q_BTNH, k_BSKH, v_BSKH, mask=mask_B1TS, implementation=kernel)
 
 
@@ -74,7 +82,7 @@ def attend_cached(q_BTNH, k_BKHS, v_BKSH, mask_B1TS) -> jnp.ndarray:
     return out.transpose(0, 3, 1, 2, 4).reshape(B, T, N, H).astype(q_BTNH.dtype)
 
 
-def _recompute(q_BTNH, k_BSKH, v_BSKH, mask_B1TS, causal: bool) -> jnp.ndarray:
+def _recompute(q_BTNH, k_BSKH, v_BSKH, mask_B1TS, causal: bool, use_blas: bool = False) -> jnp.ndarray:
     """Grouped-query attention in the [B, K, G, T, S] layout (G = query heads per KV head), so every score and
     value product is a batched matmul over (B, K) with no transpose of a [T, S] buffer."""
     B, T, N, H = q_BTNH.shape
@@ -83,7 +91,7 @@ def _recompute(q_BTNH, k_BSKH, v_BSKH, mask_B1TS, causal: bool) -> jnp.ndarray:
     k_BKSH = k_BSKH.transpose(0, 2, 1, 3)
     v_BKSH = v_BSKH.transpose(0, 2, 1, 3)
     blocks = query_blocks(T) if causal and T == S else ((0, T),)
-    out_BKGTH = _lse_attention(q_BKGTH, k_BKSH, v_BKSH.astype(q_BTNH.dtype), mask_B1TS, blocks)
+    out_BKGTH = _lse_attention(q_BKGTH, k_BKSH, v_BKSH.astype(q_BTNH.dtype), mask_B1TS, blocks, use_blas)
     return out_BKGTH.transpose(0, 3, 1, 2, 4).reshape(B, T, N, H)
 
 
@@ -104,11 +112,47 @@ def query_blocks(T: int) -> tuple[tuple[int, int], ...]:
     return tuple((a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a)
 
 
-def _masked_scores(q_scaled_BKGTH, k_BKSH, mask_B1TS):
+def _masked_scores(q_scaled_BKGTH, k_BKSH, mask_B1TS, use_blas: bool):
     """Scores in float32 (the query is scaled already), masked keys at a large negative value (not -inf: exp gives
     exact zeros, and a difference of two of them stays finite)."""
-    s = jnp.einsum("bkgth,bksh->bkgts", q_scaled_BKGTH, k_BKSH, preferred_element_type=jnp.float32)
+    s = _rows_by_keys(q_scaled_BKGTH, k_BKSH, use_blas)
     return jnp.where(mask_B1TS[:, :, None], s, _MASKED)
+
+
+def _gemm_bk(a, b, out_shape, *, trans_a=False, trans_b=False):
+    """A BLAS GEMM per (b, k) entry: a and b as [B * K, rows, last dim] matrices (every dim between the first two
+    and the last folds into the rows), the result reshaped to `out_shape`."""
+    B, K = a.shape[:2]
+    a3, b3 = a.reshape(B * K, -1, a.shape[-1]), b.reshape(B * K, -1, b.shape[-1])
+    return blas.gemm(a3, b3, trans_a=trans_a, trans_b=trans_b).reshape(out_shape)
+
+
+def _rows_by_keys(x_BKGTH, k_BKSH, use_blas: bool):
+    """[B, K, G, T, S] = x . k over H, in float32 (scores, and dP = dO . V)."""
+    if use_blas:
+        B, K, G, T, _ = x_BKGTH.shape
+        return _gemm_bk(x_BKGTH, k_BKSH, (B, K, G, T, k_BKSH.shape[2]), trans_b=True)
+    return jnp.einsum("bkgth,bksh->bkgts", x_BKGTH, k_BKSH, preferred_element_type=jnp.float32)
+
+
+def _rows_by_values(p_BKGTS, v_BKSH, use_blas: bool):
+    """[B, K, G, T, H] = p . v over S, in float32 (the output, and dQ = dS . K)."""
+    if use_blas:
+        B, K, G, T, _ = p_BKGTS.shape
+        return _gemm_bk(p_BKGTS, v_BKSH, (B, K, G, T, v_BKSH.shape[-1]))
+    return jnp.einsum("bkgts,bksh->bkgth", p_BKGTS, v_BKSH, preferred_element_type=jnp.float32)
+
+
+def _keys_by_rows(y_BKGTS, x_BKGTH, use_blas: bool):
+    """[B, K, S, H] = y^T . x over (G, T), in float32 (dV = P^T dO and dK = dS^T Q). BLAS reads y transposed
+    through its flag. XLA's dot does not take that form fast: the product runs as (x^T y)^T, with only the
+    [T, H]-sized x transposed (kept a copy by the barrier) and the small [H, S] result transposed back."""
+    if use_blas:
+        B, K, G, T, S = y_BKGTS.shape
+        return _gemm_bk(y_BKGTS.reshape(B, K, G * T, S), x_BKGTH.reshape(B, K, G * T, -1),
+                        (B, K, S, x_BKGTH.shape[-1]), trans_a=True)
+    x_t = jax.lax.optimization_barrier(x_BKGTH.transpose(0, 1, 4, 2, 3))        # [B, K, H, G, T]
+    return _transposed_product(x_t, y_BKGTS)
 
 
 _MASKED = -0.7 * float(jnp.finfo(jnp.float32).max)
@@ -123,46 +167,41 @@ def _join(parts, axis):
     return parts[0] if len(parts) == 1 else jnp.concatenate(parts, axis=axis)
 
 
-@functools.partial(jax.custom_vjp, nondiff_argnums=(4,))
-def _lse_attention(q_BKGTH, k_BKSH, v_BKSH, mask_B1TS, blocks):
-    return _lse_attention_fwd(q_BKGTH, k_BKSH, v_BKSH, mask_B1TS, blocks)[0]
+@functools.partial(jax.custom_vjp, nondiff_argnums=(4, 5))
+def _lse_attention(q_BKGTH, k_BKSH, v_BKSH, mask_B1TS, blocks, use_blas):
+    return _lse_attention_fwd(q_BKGTH, k_BKSH, v_BKSH, mask_B1TS, blocks, use_blas)[0]
 
 
-def _lse_attention_fwd(q_BKGTH, k_BKSH, v_BKSH, mask_B1TS, blocks):
+def _lse_attention_fwd(q_BKGTH, k_BKSH, v_BKSH, mask_B1TS, blocks, use_blas):
     q_s = (q_BKGTH * _scale(q_BKGTH)).astype(q_BKGTH.dtype)
     outs, lses = [], []
     for a, b in blocks:   # keys [0, b) only: the causal mask hides every later key from rows [a, b)
-        s = _masked_scores(q_s[:, :, :, a:b], k_BKSH[:, :, :b], mask_B1TS[:, :, a:b, :b])
+        s = _masked_scores(q_s[:, :, :, a:b], k_BKSH[:, :, :b], mask_B1TS[:, :, a:b, :b], use_blas)
         m = jnp.max(s, axis=-1, keepdims=True)
         p = jnp.exp(s - m)
         denom = jnp.sum(p, axis=-1, keepdims=True)
         # Normalise after the value product: a [T, H] division instead of a [T, S] one.
-        out = jnp.einsum("bkgts,bksh->bkgth", p.astype(v_BKSH.dtype), v_BKSH[:, :, :b],
-                         preferred_element_type=jnp.float32)
+        out = _rows_by_values(p.astype(v_BKSH.dtype), v_BKSH[:, :, :b], use_blas)
         outs.append((out / denom).astype(q_BKGTH.dtype))
         lses.append((m + jnp.log(denom))[..., 0])
     out = _join(outs, 3)
     return out, (q_s, k_BKSH, v_BKSH, mask_B1TS, out, _join(lses, 3))
 
 
-def _lse_attention_bwd(blocks, res, dout_BKGTH):
+def _lse_attention_bwd(blocks, use_blas, res, dout_BKGTH):
     q_s, k, v, mask, out, lse_BKGT = res
     S = k.shape[2]
     delta = jnp.sum(dout_BKGTH.astype(jnp.float32) * out.astype(jnp.float32), axis=-1, keepdims=True)
     dqs, dk, dv = [], None, None
     for a, b in blocks:
         q_i, dout_i = q_s[:, :, :, a:b], dout_BKGTH[:, :, :, a:b]
-        s = _masked_scores(q_i, k[:, :, :b], mask[:, :, a:b, :b])
+        s = _masked_scores(q_i, k[:, :, :b], mask[:, :, a:b, :b], use_blas)
         p = jnp.exp(s - lse_BKGT[:, :, :, a:b, None])          # the forward probabilities, exactly zero if masked
-        # dV = P^T dO and dK = dS^T Q contract over (G, T). Written as (dO^T P)^T and (Q^T dS)^T, the big [T, S]
-        # operand is used as stored and only [T, H]-sized operands are transposed (kept as copies by the barrier).
-        dout_t = jax.lax.optimization_barrier(dout_i.transpose(0, 1, 4, 2, 3))        # [B, K, H, G, Tb]
-        dv_i = _transposed_product(dout_t, p.astype(dout_i.dtype))
-        dp = jnp.einsum("bkgth,bksh->bkgts", dout_i, v[:, :, :b], preferred_element_type=jnp.float32)
+        dv_i = _keys_by_rows(p.astype(dout_i.dtype), dout_i, use_blas)
+        dp = _rows_by_keys(dout_i, v[:, :, :b], use_blas)
         ds = (p * (dp - delta[:, :, :, a:b])).astype(q_s.dtype)   # d(scores); the scale sits on q_s
-        dqs.append(jnp.einsum("bkgts,bksh->bkgth", ds, k[:, :, :b], preferred_element_type=jnp.float32))
-        q_t = jax.lax.optimization_barrier(q_i.transpose(0, 1, 4, 2, 3))               # [B, K, H, G, Tb]
-        dk_i = _transposed_product(q_t, ds)
+        dqs.append(_rows_by_values(ds, k[:, :, :b], use_blas))
+        dk_i = _keys_by_rows(ds, q_i, use_blas)
         pad = [(0, 0), (0, 0), (0, S - b), (0, 0)]
         dk = jnp.pad(dk_i, pad) if dk is None else dk + jnp.pad(dk_i, pad)
         dv = jnp.pad(dv_i, pad) if dv is None else dv + jnp.pad(dv_i, pad)

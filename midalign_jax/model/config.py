@@ -48,6 +48,8 @@ class ModelConfig:
     attention_kernel: str = "auto"      # "auto" | "xla" | "recompute" | "cudnn" | "splash" (attention.py)
     remat: str = "none"                 # "none" | "full" | "dots" | "dots_no_batch"
     dense_grad: str = "auto"            # "auto" | "einsum" | "transposed": projection backward (dense.py)
+    matmul: str = "xla"                 # "xla" | "blas": float32 projections and attention products on CPU
+                                        # through the BLAS library (midalign_jax/kernels/blas.py)
     scan_unroll: int = 0                # layers per iteration of the layer scan; 0 = auto (see _scan_unroll)
     init_std: float = 0.02
 
@@ -57,7 +59,7 @@ class ModelConfig:
             "activation": ("silu", "gelu", "gelu_tanh"), "rope_style": ("half", "interleaved"),
             "rope_scaling": ("none", "linear", "llama3"), "dtype": tuple(DTYPES),
             "param_dtype": tuple(DTYPES), "attention_kernel": attention.KERNELS, "remat": REMAT_POLICIES,
-            "dense_grad": dense.GRAD_MODES,
+            "dense_grad": dense.GRAD_MODES, "matmul": dense.MATMULS,
         }
         for name, allowed in checks.items():
             if getattr(self, name) not in allowed:

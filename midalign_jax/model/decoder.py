@@ -43,13 +43,13 @@ def _activation(x, cfg: ModelConfig):
 
 
 def _proj(spec: str, x, w, cfg: ModelConfig, **kw):
-    return dense.project(spec, x, w, grad=cfg.dense_grad, **kw)
+    return dense.project(spec, x, w, grad=cfg.dense_grad, matmul=cfg.matmul, **kw)
 
 
 def _mlp(x_BTD, p, cfg: ModelConfig, pl: Placement | None):
     if cfg.mlp == "swiglu":
         gate_BTF, up_BTF = dense.project_shared(("btd,df->btf",) * 2, x_BTD, (p["gate"], p["up"]),
-                                                grad=cfg.dense_grad)
+                                                grad=cfg.dense_grad, matmul=cfg.matmul)
         if cfg.mlp_bias:
             gate_BTF, up_BTF = gate_BTF + p["gate_bias"], up_BTF + p["up_bias"]
         h_BTF = _activation(gate_BTF, cfg) * up_BTF
@@ -67,7 +67,8 @@ def _mlp(x_BTD, p, cfg: ModelConfig, pl: Placement | None):
 
 def _qkv(x_BTD, p, positions_BT, cfg: ModelConfig, pl: Placement | None):
     q, k, v = dense.project_shared(("btd,dnh->btnh", "btd,dkh->btkh", "btd,dkh->btkh"), x_BTD,
-                                   (p["q"], p["k"], p["v"]), grad=cfg.dense_grad)
+                                   (p["q"], p["k"], p["v"]), grad=cfg.dense_grad,
+                                   matmul=cfg.matmul)
     if cfg.qkv_bias:
         q, k, v = q + p["q_bias"], k + p["k_bias"], v + p["v_bias"]
     q = constrain(rope.apply_rotary(q, positions_BT, cfg), ("batch", "seq", "heads", "head_dim"), pl)
@@ -157,7 +158,7 @@ def forward(params: Params, tokens: jax.Array, cfg: ModelConfig, positions: jax.
         def attn_fn(h_BTD):
             q, k, v = _qkv(h_BTD, p["attn"], positions_BT, cfg, pl)
             ctx = attention.attend(q, k, v, mask, kernel=cfg.attention_kernel, segment_ids=segment_BT,
-                                   causal=True)
+                                   causal=True, matmul=cfg.matmul)
             return _attn_out(ctx, p["attn"], cfg), None
         return _residual(x_BTD, attn_fn, p, cfg, pl)[0], None
 
