@@ -162,7 +162,7 @@ def init_params_fn(ctx: Context, stage: str) -> Callable:
 # Fields that change how a model is run or initialised, not which function it computes.
 _RUNTIME_DEFAULTS = dict(dtype="float32", param_dtype="float32", remat="none", attention_kernel="auto",
                          init_std=0.02, max_seq_len=1, dense_grad="auto", scan_unroll=0,
-                         matmul="xla")
+                         matmul="auto")
 
 
 def same_architecture(a: M.ModelConfig, b: M.ModelConfig) -> bool:

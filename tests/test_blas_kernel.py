@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import shutil
+import subprocess
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -169,6 +172,19 @@ def test_a_missing_compiler_is_named(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(blas.BlasUnavailable, match="no C\\+\\+ compiler .*blas_gemm.cc"):
         blas._compiler()
+
+
+def test_auto_uses_blas_on_one_cpu_device_only():
+    x, w = jnp.ones((2, 200, 8), jnp.float32), jnp.ones((8, 5), jnp.float32)
+    assert jax.device_count() == 8 and not _uses_blas(lambda x, w: dense.project("btd,df->btf", x, w), x, w)
+    script = ("import jax, jax.numpy as jnp; from midalign_jax.model import dense; "
+              "x, w = jnp.ones((2, 200, 8)), jnp.ones((8, 5)); "
+              "print(jax.device_count(), 'midalign_blas_gemm' in "
+              "jax.jit(lambda x, w: dense.project('btd,df->btf', x, w)).lower(x, w).as_text())")
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["1", "True"]
 
 
 def test_matmul_field_is_checked():

@@ -9,8 +9,8 @@ The handler (blas_gemm.cc) is compiled with the system C++ compiler on first use
 version and the compiler, so a changed source or jaxlib gets a fresh build. `available()` says whether a
 compiler and a library were found; `unavailable_reason()` says why not.
 
-The custom call runs on one device's buffers: under a sharded jit XLA cannot split it, so the projections use it
-only where the caller knows the arrays are whole (a one-device CPU mesh, dense.py).
+The custom call runs on whole arrays: under a sharded jit XLA gathers its operands first, so `matmul="auto"`
+uses it only when the CPU is the one device (dense.py).
 """
 from __future__ import annotations
 
@@ -78,7 +78,14 @@ def _build() -> Path:
     out = _cache_dir() / f"blas_gemm-{key.hexdigest()[:16]}.so"
     if out.exists():
         return out
-    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return _compile(cxx, out)
+    except OSError as e:
+        raise BlasUnavailable(f"cannot build {_SOURCE.name} into {out.parent}: {e}") from None
+
+
+def _compile(cxx: str, out: Path) -> Path:
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
         so = Path(tmp) / out.name
         cmd = [cxx, "-O2", "-std=c++17", "-shared", "-fPIC", "-isystem", jax.ffi.include_dir(), str(_SOURCE),
@@ -96,9 +103,12 @@ def _register() -> str:
     """Builds, loads and registers the handler once per process; returns '' or the reason it cannot run."""
     try:
         blas, symbol, bits = _find_sgemm()
-        handler = ctypes.CDLL(str(_build()))
+        path = _build()
+        handler = ctypes.CDLL(str(path))
     except BlasUnavailable as e:
         return str(e)
+    except OSError as e:  # a damaged build in the cache
+        return f"cannot load {path}: {e} (delete it to rebuild)"
     local = getattr(blas, "openblas_set_num_threads_local", None)
     handler.midalign_blas_set_sgemm.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]
     handler.midalign_blas_set_sgemm(ctypes.cast(getattr(blas, symbol), ctypes.c_void_p), bits,
@@ -140,4 +150,5 @@ def gemm(a, b, *, trans_a: bool = False, trans_b: bool = False):
         raise ValueError(f"blas.gemm: contracted sizes differ, {a.shape} (trans={trans_a}) and {b.shape} "
                          f"(trans={trans_b})")
     out = jax.ShapeDtypeStruct(a.shape[:-2] + (m, n), jnp.float32)
-    return jax.ffi.ffi_call(TARGET, out)(a, b, trans_a=np.int64(trans_a), trans_b=np.int64(trans_b))
+    call = jax.ffi.ffi_call(TARGET, out, vmap_method="sequential")
+    return call(a, b, trans_a=np.int64(trans_a), trans_b=np.int64(trans_b))

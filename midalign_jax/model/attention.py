@@ -19,7 +19,7 @@ import math
 import jax
 import jax.numpy as jnp
 
-from midalign_jax.kernels import blas
+import midalign_jax.model.dense as dense
 
 KERNELS = ("auto", "xla", "recompute", "cudnn", "splash")
 
@@ -43,10 +43,10 @@ def resolve_kernel(kernel: str) -> str:
 
 
 def attend(q_BTNH, k_BSKH, v_BSKH, mask_B1TS, *, kernel: str, segment_ids=None, causal: bool = False,
-           matmul: str = "xla") -> jnp.ndarray:
+           matmul: str = "auto") -> jnp.ndarray:
     """Scaled dot-product attention; returns [B, T, N, H] in the query dtype. `causal`: the mask never lets a
     query see a later key (self-attention over one sequence, as in `forward`), so kernels may skip those blocks.
-    `matmul`: "xla" or "blas" (the recompute kernel's float32 products in the BLAS library)."""
+    `matmul`: "auto", "xla" or "blas" (the recompute kernel's float32 products in the BLAS library, dense.py)."""
     kernel = resolve_kernel(kernel)
     if kernel == "splash":
         if segment_ids is None or q_BTNH.shape[1] != k_BSKH.shape[1]:
@@ -57,8 +57,7 @@ def attend(q_BTNH, k_BSKH, v_BSKH, mask_B1TS, *, kernel: str, segment_ids=None, 
     if kernel == "cudnn" and q_BTNH.dtype == jnp.float32:
         kernel = "xla"  # cuDNN's fused kernel has no float32 variant
     if kernel == "recompute":
-        use_blas = (matmul == "blas" and q_BTNH.dtype == jnp.float32 and k_BSKH.dtype == jnp.float32
-                    and v_BSKH.dtype == jnp.float32 and blas.usable())
+        use_blas = (q_BTNH.dtype == k_BSKH.dtype == v_BSKH.dtype == jnp.float32 and dense.use_blas(matmul))
         return _recompute(q_BTNH, k_BSKH, v_BSKH, mask_B1TS, causal, use_blas)
     return jax.nn.dot_product_attention(q_BTNH, k_BSKH, v_BSKH, mask=mask_B1TS, implementation=kernel)
 
@@ -124,7 +123,7 @@ def _gemm_bk(a, b, out_shape, *, trans_a=False, trans_b=False):
     and the last folds into the rows), the result reshaped to `out_shape`."""
     B, K = a.shape[:2]
     a3, b3 = a.reshape(B * K, -1, a.shape[-1]), b.reshape(B * K, -1, b.shape[-1])
-    return blas.gemm(a3, b3, trans_a=trans_a, trans_b=trans_b).reshape(out_shape)
+    return dense.blas.gemm(a3, b3, trans_a=trans_a, trans_b=trans_b).reshape(out_shape)
 
 
 def _rows_by_keys(x_BKGTH, k_BKSH, use_blas: bool):

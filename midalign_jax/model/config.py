@@ -48,8 +48,8 @@ class ModelConfig:
     attention_kernel: str = "auto"      # "auto" | "xla" | "recompute" | "cudnn" | "splash" (attention.py)
     remat: str = "none"                 # "none" | "full" | "dots" | "dots_no_batch"
     dense_grad: str = "auto"            # "auto" | "einsum" | "transposed": projection backward (dense.py)
-    matmul: str = "xla"                 # "xla" | "blas": float32 projections and attention products on CPU
-                                        # through the BLAS library (midalign_jax/kernels/blas.py)
+    matmul: str = "auto"                # "auto" | "xla" | "blas": float32 projections and attention products
+                                        # through the CPU's BLAS library (kernels/blas.py); auto: on one CPU device
     scan_unroll: int = 0                # layers per iteration of the layer scan; 0 = auto (see _scan_unroll)
     init_std: float = 0.02
 

@@ -13,8 +13,9 @@ backward on CPU only.
 
 `matmul="blas"` runs float32 projections, forward and backward, as matmuls in the CPU's BLAS library through an
 XLA FFI call (midalign_jax/kernels/blas.py). Each product is one row-major GEMM on the flattened operands, with
-the transposes folded into the GEMM's flags. Other dtypes, and specs whose letters are not in GEMM order, take
-the `grad` path. The call runs on whole arrays, so it is for one-device CPU runs.
+the transposes folded into the GEMM's flags. Other dtypes, decode-sized products and specs whose letters are
+not in GEMM order take the `grad` path. The call runs on whole arrays (a sharded jit gathers its operands), so
+`matmul="auto"` uses it only when the CPU is the one device.
 """
 from __future__ import annotations
 
@@ -28,7 +29,17 @@ import jax.numpy as jnp
 from midalign_jax.kernels import blas
 
 GRAD_MODES = ("auto", "einsum", "transposed")
-MATMULS = ("xla", "blas")
+MATMULS = ("auto", "xla", "blas")
+
+
+def use_blas(matmul: str) -> bool:
+    """Whether products go to the BLAS library: 'blas' when it can be built here (else one warning), 'auto' when
+    the default backend is a single CPU device and it can be built, 'xla' never."""
+    if matmul not in MATMULS:
+        raise ValueError(f"matmul={matmul!r}; expected one of {MATMULS}")
+    if matmul == "auto":
+        return jax.default_backend() == "cpu" and jax.device_count() == 1 and blas.available()
+    return matmul == "blas" and blas.usable()
 
 
 def resolve_grad(mode: str) -> str:
@@ -40,7 +51,7 @@ def resolve_grad(mode: str) -> str:
     return "transposed" if jax.default_backend() == "cpu" else "einsum"
 
 
-def project(spec: str, x, w, *, grad: str = "auto", preferred_element_type=None, matmul: str = "xla"):
+def project(spec: str, x, w, *, grad: str = "auto", preferred_element_type=None, matmul: str = "auto"):
     """`jnp.einsum(spec, x, w)` for a projection: every letter of `spec` is either shared by x and the output
     (batch-like: b, t), by x and w (contracted: d), or by w and the output (features: f); no letter is in all
     three. With `grad='transposed'` (or 'auto' on CPU) the backward pass uses CPU-friendly matmul layouts."""
@@ -49,7 +60,7 @@ def project(spec: str, x, w, *, grad: str = "auto", preferred_element_type=None,
 
 
 def project_shared(specs: Sequence[str], x, ws: Sequence, *, grad: str = "auto",
-                   preferred_element_type=None, matmul: str = "xla") -> tuple:
+                   preferred_element_type=None, matmul: str = "auto") -> tuple:
     """Several projections of one input (q/k/v, or the SwiGLU gate and up): `einsum(specs[i], x, ws[i])` for each
     i. In the custom backward, x is transposed once for all the weight gradients and the input gradient is the
     sum of the per-weight products."""
@@ -61,7 +72,7 @@ def project_shared(specs: Sequence[str], x, ws: Sequence, *, grad: str = "auto",
         raise ValueError(f"projection specs {specs} do not share one input layout")
     if matmul not in MATMULS:
         raise ValueError(f"matmul={matmul!r}; expected one of {MATMULS}")
-    if matmul == "blas" and _blas_ready(parsed, preferred_element_type, x, ws):
+    if _blas_ready(parsed, preferred_element_type, x, ws) and use_blas(matmul):
         return _project_blas(parsed, x, tuple(ws))
     if resolve_grad(grad) == "einsum":
         return tuple(jnp.einsum(s, x, w, preferred_element_type=preferred_element_type) for s, w in zip(specs, ws))
@@ -183,7 +194,7 @@ def _blas_ready(parsed, preferred_element_type, x, ws) -> bool:
         if (w.dtype != jnp.float32 or lhs != batch + contracted or out != batch + features
                 or rhs not in (contracted + features, features + contracted)):
             return False
-    return blas.usable()
+    return True
 
 
 def _as_gemm(parsed_one, x, w):
