@@ -7,7 +7,8 @@
 //
 // Threads: the product is split into row or column blocks that run on XLA's own intra-op pool, each a single-threaded
 // sgemm. Letting the library start its own threads instead puts two pools on the same cores, and XLA's
-// spinning workers then slow the library's (the train step ran 26% slower that way, bench/README.md).
+// spinning workers then slow the library's (the train step ran slower than with XLA's dot that way,
+// bench/README.md).
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>

@@ -177,14 +177,14 @@ _project.defvjp(_project_fwd, _project_bwd)
 
 
 # Fewer rows than this (decode steps) stay on XLA's dot: at a few rows the product is a matrix-vector pass
-# bound by reading the weight, which XLA does faster (16 x 576 x 49152: 10.1 ms against 15.8 ms).
+# bound by reading the weight, which XLA does faster (bench/cpu_kernels.py, the decode rows).
 BLAS_MIN_ROWS = 256
 
 
 def _blas_ready(parsed, preferred_element_type, x, ws) -> bool:
-    """At least BLAS_MIN_ROWS rows, float32 throughout, and each spec's letters already in GEMM order (x = batch + contracted, w =
-    contracted + features or features + contracted, as a tied output head has it; output = batch + features),
-    so every operand flattens to a matrix without a copy."""
+    """At least BLAS_MIN_ROWS rows, float32 throughout, and each spec's letters already in GEMM order (x = batch
+    + contracted; w = contracted + features, or features + contracted as a tied output head has it; output =
+    batch + features), so every operand flattens to a matrix without a copy."""
     if preferred_element_type not in (None, jnp.float32) or x.dtype != jnp.float32:
         return False
     if math.prod(x.shape[:len(_groups(*parsed[0])[0])]) < BLAS_MIN_ROWS:
