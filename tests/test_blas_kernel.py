@@ -29,6 +29,14 @@ pytestmark = pytest.mark.skipif(
     reason="no C++ compiler: the BLAS kernel cannot be built here (with one, a failed build fails these tests)")
 
 
+@pytest.fixture
+def blas_at_test_sizes(monkeypatch):
+    """The size floors (decode rows, shallow contractions, narrow heads) off, for test-sized models."""
+    monkeypatch.setattr(dense, "BLAS_MIN_ROWS", 1)
+    monkeypatch.setattr(dense, "BLAS_MIN_DEPTH", 1)
+    monkeypatch.setattr(attention, "BLAS_MIN_HEAD_DIM", 1)
+
+
 def _uses_blas(fn, *args) -> bool:
     return blas.TARGET in jax.jit(fn).lower(*args).as_text()
 
@@ -71,9 +79,9 @@ PROJECTIONS = [
 
 
 @pytest.mark.parametrize("specs,shapes", PROJECTIONS)
-def test_blas_projections_match_autodiff_of_einsum(specs, shapes):
+def test_blas_projections_match_autodiff_of_einsum(specs, shapes, blas_at_test_sizes):
     r = np.random.default_rng(1)
-    x_shape = (2, 160, 2, 3) if specs[0].startswith("btnh") else (2, 160, 8)   # 320 rows >= BLAS_MIN_ROWS
+    x_shape = (2, 160, 2, 3) if specs[0].startswith("btnh") else (2, 160, 8)
     x = jnp.asarray(r.standard_normal(x_shape, dtype=np.float32))
     ws = tuple(jnp.asarray(r.standard_normal(s, dtype=np.float32)) for s in shapes)
 
@@ -89,17 +97,19 @@ def test_blas_projections_match_autodiff_of_einsum(specs, shapes):
     jax.tree.map(lambda g, w: np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-4), got, want)
 
 
-def test_decode_sized_and_16_bit_projections_stay_on_xla():
-    w = jnp.ones((8, 5), jnp.float32)
-    few_rows = jnp.ones((2, dense.BLAS_MIN_ROWS // 2 - 1, 8), jnp.float32)
-    many_rows = jnp.ones((2, dense.BLAS_MIN_ROWS // 2, 8), jnp.float32)
+def test_decode_sized_shallow_and_16_bit_projections_stay_on_xla():
+    d = dense.BLAS_MIN_DEPTH
+    w = jnp.ones((d, 5), jnp.float32)
+    few_rows = jnp.ones((2, dense.BLAS_MIN_ROWS // 2 - 1, d), jnp.float32)
+    many_rows = jnp.ones((2, dense.BLAS_MIN_ROWS // 2, d), jnp.float32)
     proj = lambda x, w: dense.project("btd,df->btf", x, w, matmul="blas")   # noqa: E731
     assert _uses_blas(proj, many_rows, w)
     assert not _uses_blas(proj, few_rows, w)
+    assert not _uses_blas(proj, many_rows[..., :d // 2], w[:d // 2])
     assert not _uses_blas(proj, many_rows.astype(jnp.bfloat16), w.astype(jnp.bfloat16))
 
 
-def test_blas_attention_matches_the_reference_kernel(monkeypatch):
+def test_blas_attention_matches_the_reference_kernel(monkeypatch, blas_at_test_sizes):
     monkeypatch.setattr(attention, "QUERY_BLOCK", 8)   # 32 tokens in 4 causal blocks
     r = np.random.default_rng(2)
     B, Tq, N, K, H = 2, 32, 4, 2, 8
@@ -121,8 +131,7 @@ def test_blas_attention_matches_the_reference_kernel(monkeypatch):
 
 
 @pytest.mark.parametrize("case", ["llama_gqa", "qwen2_gqa_tied"])
-def test_model_with_blas_matches_transformers(case, tmp_path, monkeypatch):
-    monkeypatch.setattr(dense, "BLAS_MIN_ROWS", 1)   # the parity batch has 24 rows
+def test_model_with_blas_matches_transformers(case, tmp_path, blas_at_test_sizes):
     reference = build_reference(case, seed=3)
     reference.save_pretrained(tmp_path)
     cfg, params = hf.load_hf(tmp_path)
@@ -139,8 +148,7 @@ def test_model_with_blas_matches_transformers(case, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("name", ["llama_gqa", "qwen_bias_tied", "neox_parallel"])
-def test_model_gradients_with_blas_equal_the_reference_path(name, monkeypatch):
-    monkeypatch.setattr(dense, "BLAS_MIN_ROWS", 1)
+def test_model_gradients_with_blas_equal_the_reference_path(name, blas_at_test_sizes):
     params, batch, ref_l, ref_g = _reference(name)
     cfg = dataclasses.replace(FAMILIES[name], **dict(REFERENCE, attention_kernel="recompute", matmul="blas"))
     assert _uses_blas(lambda p: _model_grad.__wrapped__(p, *batch, cfg), params)
@@ -153,7 +161,7 @@ def test_without_a_library_or_compiler_projections_fall_back_and_say_so_once(mon
     monkeypatch.setattr(blas, "_register", lambda: "no C++ compiler (test)")
     blas.usable.cache_clear()
     try:
-        x, w = jnp.ones((2, 200, 8), jnp.float32), jnp.ones((8, 5), jnp.float32)
+        x, w = jnp.ones((2, 200, 512), jnp.float32), jnp.ones((512, 5), jnp.float32)
         proj = lambda x, w: dense.project("btd,df->btf", x, w, matmul="blas")   # noqa: E731
         with caplog.at_level(logging.WARNING, logger=blas.__name__):
             assert not _uses_blas(proj, x, w)
@@ -175,10 +183,10 @@ def test_a_missing_compiler_is_named(monkeypatch):
 
 
 def test_auto_uses_blas_on_one_cpu_device_only():
-    x, w = jnp.ones((2, 200, 8), jnp.float32), jnp.ones((8, 5), jnp.float32)
+    x, w = jnp.ones((2, 200, 512), jnp.float32), jnp.ones((512, 5), jnp.float32)
     assert jax.device_count() == 8 and not _uses_blas(lambda x, w: dense.project("btd,df->btf", x, w), x, w)
     script = ("import jax, jax.numpy as jnp; from midalign_jax.model import dense; "
-              "x, w = jnp.ones((2, 200, 8)), jnp.ones((8, 5)); "
+              "x, w = jnp.ones((2, 200, 512)), jnp.ones((512, 5)); "
               "print(jax.device_count(), 'midalign_blas_gemm' in "
               "jax.jit(lambda x, w: dense.project('btd,df->btf', x, w)).lower(x, w).as_text())")
     env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}

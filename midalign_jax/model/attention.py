@@ -22,6 +22,8 @@ import jax.numpy as jnp
 import midalign_jax.model.dense as dense
 
 KERNELS = ("auto", "xla", "recompute", "cudnn", "splash")
+# Narrower heads (the tiny preset's 32) keep XLA's dot for the products, as shallow projections do (dense.py).
+BLAS_MIN_HEAD_DIM = 64
 
 
 def causal_segment_mask(q_segment_BT, kv_segment_BS, q_index_BT, kv_index_BS) -> jnp.ndarray:
@@ -57,7 +59,8 @@ def attend(q_BTNH, k_BSKH, v_BSKH, mask_B1TS, *, kernel: str, segment_ids=None, 
     if kernel == "cudnn" and q_BTNH.dtype == jnp.float32:
         kernel = "xla"  # cuDNN's fused kernel has no float32 variant
     if kernel == "recompute":
-        use_blas = (q_BTNH.dtype == k_BSKH.dtype == v_BSKH.dtype == jnp.float32 and dense.use_blas(matmul))
+        use_blas = (q_BTNH.dtype == k_BSKH.dtype == v_BSKH.dtype == jnp.float32
+                    and q_BTNH.shape[-1] >= BLAS_MIN_HEAD_DIM and dense.use_blas(matmul))
         return _recompute(q_BTNH, k_BSKH, v_BSKH, mask_B1TS, causal, use_blas)
     return jax.nn.dot_product_attention(q_BTNH, k_BSKH, v_BSKH, mask=mask_B1TS, implementation=kernel)
 
