@@ -14,8 +14,8 @@ backward on CPU only.
 `matmul="blas"` runs float32 projections, forward and backward, as matmuls in the CPU's BLAS library through an
 XLA FFI call (midalign_jax/kernels/blas.py). Each product is one row-major GEMM on the flattened operands, with
 the transposes folded into the GEMM's flags. Other dtypes, decode-sized or shallow products (BLAS_MIN_ROWS,
-BLAS_MIN_DEPTH) and specs whose letters are not in GEMM order take the `grad` path. The call runs on whole arrays (a sharded jit gathers its operands), so
-`matmul="auto"` uses it only when the CPU is the one device.
+BLAS_MIN_DEPTH) and specs whose letters are not in GEMM order take the `grad` path. The call runs on whole
+arrays (a sharded jit gathers its operands), so `matmul="auto"` uses it only when the CPU is the one device.
 """
 from __future__ import annotations
 
@@ -185,9 +185,10 @@ BLAS_MIN_DEPTH = 512
 
 
 def _blas_ready(parsed, preferred_element_type, x, ws) -> bool:
-    """At least BLAS_MIN_ROWS rows and BLAS_MIN_DEPTH contracted, float32 throughout, and each spec's letters already in GEMM order (x = batch
-    + contracted; w = contracted + features, or features + contracted as a tied output head has it; output =
-    batch + features), so every operand flattens to a matrix without a copy."""
+    """At least BLAS_MIN_ROWS rows and BLAS_MIN_DEPTH contracted values, float32 throughout, and each spec's
+    letters already in GEMM order (x = batch + contracted; w = contracted + features, or features + contracted
+    as a tied output head has it; output = batch + features), so every operand flattens to a matrix without a
+    copy."""
     if preferred_element_type not in (None, jnp.float32) or x.dtype != jnp.float32:
         return False
     nb = len(_groups(*parsed[0])[0])
