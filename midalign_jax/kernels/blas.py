@@ -8,7 +8,7 @@ operand transposed, to its `sgemm`.
 The handler (blas_gemm.cc) is compiled with the system C++ compiler on first use, into
 ``$MIDALIGN_CACHE/kernels`` (default ``~/.cache/midalign_jax``), named by a hash of the source, the jaxlib
 version and the compiler, so a changed source or jaxlib gets a fresh build. `available()` says whether a
-compiler and a library were found; `unavailable_reason()` says why not.
+compiler and a library were found; `usable()` also logs why not, once.
 
 The custom call runs on whole arrays: under a sharded jit XLA gathers its operands first, so `matmul="auto"`
 uses it only when the CPU is the one device (dense.py).
@@ -41,6 +41,8 @@ class BlasUnavailable(RuntimeError):
 
 
 def _cache_dir() -> Path:
+    # The rule of midalign_jax.data.settings.default_cache_dir, not imported from there: importing the data
+    # package loads the whole input pipeline, which the model (and so every sampler and eval) does not need.
     return Path(os.environ.get("MIDALIGN_CACHE") or Path.home() / ".cache" / "midalign_jax") / "kernels"
 
 
@@ -116,11 +118,6 @@ def _register() -> str:
                                     ctypes.cast(local, ctypes.c_void_p) if local is not None else None)
     jax.ffi.register_ffi_target(TARGET, jax.ffi.pycapsule(handler.MidalignBlasGemm), platform="cpu")
     return ""
-
-
-def unavailable_reason() -> str:
-    """'' when `gemm` can run here, else why not (no compiler, no library, a failed build)."""
-    return _register()
 
 
 def available() -> bool:

@@ -20,6 +20,7 @@ import jax
 import jax.numpy as jnp
 
 import midalign_jax.model.dense as dense
+from midalign_jax.kernels import blas
 
 KERNELS = ("auto", "xla", "recompute", "cudnn", "splash")
 # Narrower heads (the tiny preset's 32) keep XLA's dot for the products, as shallow projections do (dense.py).
@@ -126,7 +127,7 @@ def _gemm_bk(a, b, out_shape, *, trans_a=False, trans_b=False):
     and the last folds into the rows), the result reshaped to `out_shape`."""
     B, K = a.shape[:2]
     a3, b3 = a.reshape(B * K, -1, a.shape[-1]), b.reshape(B * K, -1, b.shape[-1])
-    return dense.blas.gemm(a3, b3, trans_a=trans_a, trans_b=trans_b).reshape(out_shape)
+    return blas.gemm(a3, b3, trans_a=trans_a, trans_b=trans_b).reshape(out_shape)
 
 
 def _rows_by_keys(x_BKGTH, k_BKSH, use_blas: bool):
@@ -149,10 +150,9 @@ def _keys_by_rows(y_BKGTS, x_BKGTH, use_blas: bool):
     """[B, K, S, H] = y^T . x over (G, T), in float32 (dV = P^T dO and dK = dS^T Q). BLAS reads y transposed
     through its flag. XLA's dot does not take that form fast: the product runs as (x^T y)^T, with only the
     [T, H]-sized x transposed (kept a copy by the barrier) and the small [H, S] result transposed back."""
-    if use_blas:
-        B, K, G, T, S = y_BKGTS.shape
-        return _gemm_bk(y_BKGTS.reshape(B, K, G * T, S), x_BKGTH.reshape(B, K, G * T, -1),
-                        (B, K, S, x_BKGTH.shape[-1]), trans_a=True)
+    if use_blas:   # (G, T) fold into the GEMM's rows, which the transposed y contracts over
+        B, K, _, _, S = y_BKGTS.shape
+        return _gemm_bk(y_BKGTS, x_BKGTH, (B, K, S, x_BKGTH.shape[-1]), trans_a=True)
     x_t = jax.lax.optimization_barrier(x_BKGTH.transpose(0, 1, 4, 2, 3))        # [B, K, H, G, T]
     return _transposed_product(x_t, y_BKGTS)
 
