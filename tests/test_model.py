@@ -32,8 +32,10 @@ def test_kv_cache_decoding_matches_full_forward(name, per_layer):
     positions = jnp.broadcast_to(jnp.arange(prompt + new), (B, prompt + new))
     step = jax.jit(lambda p, t, c, pos: M.extend(p, t, cfg, c, pos))
     cache = M.init_cache(cfg, B, 64)
-    if per_layer:  # the sampler's form on CPU: one buffer per layer, the same numbers
+    if per_layer:  # the sampler's form on CPU: one buffer and one weight tree per layer, the same numbers
         cache = M.per_layer_cache(cache)
+        params = M.per_layer_params(params, cfg)
+        assert isinstance(params["layers"], tuple) and len(params["layers"]) == cfg.n_layers
     logits, cache = step(params, tokens[:, :prompt], cache, positions[:, :prompt])
     got = [logits]
     for t in range(prompt, prompt + new):
@@ -42,6 +44,21 @@ def test_kv_cache_decoding_matches_full_forward(name, per_layer):
     np.testing.assert_allclose(np.concatenate(got, axis=1), full, atol=1e-4, rtol=0)
     assert int(cache["index"]) == prompt + new
     assert isinstance(cache["k"], tuple) == per_layer and len(cache["k"]) == cfg.n_layers
+
+
+def test_last_only_prefill_gives_the_last_logits_and_the_same_cache():
+    cfg = FAMILIES["qwen_bias_tied"]
+    params = M.init_params(cfg, jax.random.key(0))
+    tokens = jax.random.randint(jax.random.key(1), (2, 9), 0, cfg.vocab_size)
+    positions = jnp.broadcast_to(jnp.arange(9), (2, 9))
+    cache = M.per_layer_cache(M.init_cache(cfg, 2, 16))
+    full, cache_full = M.extend(params, tokens, cfg, cache, positions)
+    last, cache_last = M.extend(M.per_layer_params(params, cfg), tokens, cfg, cache, positions, last_only=True)
+    assert last.shape == (2, 1, cfg.vocab_size)
+    np.testing.assert_allclose(last, full[:, -1:], atol=1e-5, rtol=0)
+    np.testing.assert_allclose(cache_last["k"][1], cache_full["k"][1], atol=1e-6, rtol=0)
+    with pytest.raises(ValueError, match="per-layer cache"):
+        M.extend(M.per_layer_params(params, cfg), tokens, cfg, M.init_cache(cfg, 2, 16), positions)
 
 
 def test_left_padded_cache_matches_unpadded_forward():
