@@ -8,7 +8,7 @@ setup(
     python_requires=">=3.11",
     packages=find_packages(include=["midalign_jax*", "rl*", "evals*", "study*"]),
     # The BLAS matmul's FFI handler is compiled from source on first use (midalign_jax/kernels/blas.py).
-    package_data={"midalign_jax.kernels": ["*.cc"]},
+    package_data={"midalign_jax.kernels": ["*.cc", "*.h"]},
     install_requires=[
         "jax>=0.10.0",
         "optax>=0.2.5",

@@ -21,7 +21,7 @@ from test_hf_reference import build_reference, torch_logits
 
 from midalign_jax import hf
 from midalign_jax import model as M
-from midalign_jax.kernels import blas
+from midalign_jax.kernels import blas, build
 from midalign_jax.model import attention, dense
 
 pytestmark = pytest.mark.skipif(
@@ -178,8 +178,8 @@ def test_without_a_library_or_compiler_projections_fall_back_and_say_so_once(mon
 def test_a_missing_compiler_is_named(monkeypatch):
     monkeypatch.delenv("CXX", raising=False)
     monkeypatch.setattr(shutil, "which", lambda name: None)
-    with pytest.raises(blas.BlasUnavailable, match="no C\\+\\+ compiler .*blas_gemm.cc"):
-        blas._compiler()
+    with pytest.raises(build.KernelUnavailable, match="no C\\+\\+ compiler .*blas_gemm.cc"):
+        build.compiler()
 
 
 def test_auto_uses_blas_on_one_cpu_device_only():

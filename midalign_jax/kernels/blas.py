@@ -5,10 +5,8 @@ SmolLM2-135M shapes is 8-10% faster on a 2-core CPU (bench/README.md). numpy's L
 so the library is already installed wherever the project is. `gemm` hands a row-major product, with either
 operand transposed, to its `sgemm`.
 
-The handler (blas_gemm.cc) is compiled with the system C++ compiler on first use, into
-``$MIDALIGN_CACHE/kernels`` (default ``~/.cache/midalign_jax``), named by a hash of the source, the jaxlib
-version and the compiler, so a changed source or jaxlib gets a fresh build. `available()` says whether a
-compiler and a library were found; `usable()` also logs why not, once.
+The handler (blas_gemm.cc) is compiled with the system C++ compiler on first use (build.py).
+`available()` says whether a compiler and a library were found; `usable()` also logs why not, once.
 
 The custom call runs on whole arrays: under a sharded jit XLA gathers its operands first, so `matmul="auto"`
 uses it only when the CPU is the one device (dense.py).
@@ -18,32 +16,22 @@ from __future__ import annotations
 import ctypes
 import functools
 import glob
-import hashlib
 import logging
-import os
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from midalign_jax.kernels import build
+
 log = logging.getLogger(__name__)
 
 TARGET = "midalign_blas_gemm"
-_SOURCE = Path(__file__).with_name("blas_gemm.cc")
 
 
-class BlasUnavailable(RuntimeError):
+class BlasUnavailable(build.KernelUnavailable):
     """No compiler or no CBLAS library: the BLAS projections cannot run on this machine."""
-
-
-def _cache_dir() -> Path:
-    # The rule of midalign_jax.data.settings.default_cache_dir, not imported from there: importing the data
-    # package loads the whole input pipeline, which the model (and so every sampler and eval) does not need.
-    return Path(os.environ.get("MIDALIGN_CACHE") or Path.home() / ".cache" / "midalign_jax") / "kernels"
 
 
 def _find_sgemm() -> tuple[ctypes.CDLL, str, int]:
@@ -67,51 +55,16 @@ def _find_sgemm() -> tuple[ctypes.CDLL, str, int]:
     raise BlasUnavailable("no CBLAS library with sgemm found (looked in numpy.libs and for libopenblas/libcblas)")
 
 
-def _compiler() -> str:
-    for name in (os.environ.get("CXX", ""), "g++", "c++", "clang++"):
-        if name and shutil.which(name):
-            return shutil.which(name)  # type: ignore[return-value]
-    raise BlasUnavailable("no C++ compiler (set CXX, or install g++) to build midalign_jax/kernels/blas_gemm.cc")
-
-
-def _build() -> Path:
-    cxx = _compiler()
-    version = subprocess.run([cxx, "--version"], capture_output=True, text=True).stdout.split("\n", 1)[0]
-    key = hashlib.sha256(b"\0".join([_SOURCE.read_bytes(), jax.lib.__version__.encode(), version.encode()]))
-    out = _cache_dir() / f"blas_gemm-{key.hexdigest()[:16]}.so"
-    if out.exists():
-        return out
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        return _compile(cxx, out)
-    except OSError as e:
-        raise BlasUnavailable(f"cannot build {_SOURCE.name} into {out.parent}: {e}") from None
-
-
-def _compile(cxx: str, out: Path) -> Path:
-    with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
-        so = Path(tmp) / out.name
-        cmd = [cxx, "-O2", "-std=c++17", "-shared", "-fPIC", "-isystem", jax.ffi.include_dir(), str(_SOURCE),
-               "-o", str(so)]
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise BlasUnavailable(f"building {_SOURCE.name} failed ({' '.join(cmd)}): {done.stderr.strip()[-400:]}")
-        os.replace(so, out)  # atomic: a concurrent process sees either no file or a whole one
-    log.info("kernels: built %s", out)
-    return out
-
-
 @functools.lru_cache(maxsize=None)
 def _register() -> str:
     """Builds, loads and registers the handler once per process; returns '' or the reason it cannot run."""
     try:
         blas, symbol, bits = _find_sgemm()
-        path = _build()
-        handler = ctypes.CDLL(str(path))
     except BlasUnavailable as e:
         return str(e)
-    except OSError as e:  # a damaged build in the cache
-        return f"cannot load {path}: {e} (delete it to rebuild)"
+    handler, reason = build.load()
+    if handler is None:
+        return reason
     local = getattr(blas, "openblas_set_num_threads_local", None)
     handler.midalign_blas_set_sgemm.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]
     handler.midalign_blas_set_sgemm(ctypes.cast(getattr(blas, symbol), ctypes.c_void_p), bits,

@@ -10,13 +10,9 @@
 // spinning workers then slow the library's (the train step ran slower than with XLA's dot that way,
 // bench/README.md).
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <functional>
-#include <memory>
-#include <mutex>
 
+#include "thread_blocks.h"
 #include "xla/ffi/api/ffi.h"
 
 namespace ffi = xla::ffi;
@@ -35,33 +31,6 @@ using SetLocalThreads = int (*)(int);
 void* g_sgemm = nullptr;
 int g_int_bits = 0;
 SetLocalThreads g_set_local_threads = nullptr;
-
-// Blocks handed out by an atomic counter to the caller and to pool tasks. The caller runs blocks too, so it
-// never waits on a task that has not started (no deadlock when every pool thread is itself in such a call), and
-// tasks that start after the last block is taken return at once.
-struct Blocks {
-  explicit Blocks(int64_t n, std::function<void(int64_t)> f) : total(n), run(std::move(f)) {}
-  void Drain() {
-    int previous = g_set_local_threads ? g_set_local_threads(1) : 0;
-    for (int64_t i; (i = next.fetch_add(1)) < total;) {
-      run(i);
-      if (done.fetch_add(1) + 1 == total) {
-        std::lock_guard<std::mutex> lock(mu);
-        cv.notify_all();
-      }
-    }
-    if (g_set_local_threads) g_set_local_threads(previous);
-  }
-  void Wait() {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [this] { return done.load() == total; });
-  }
-  const int64_t total;
-  const std::function<void(int64_t)> run;
-  std::atomic<int64_t> next{0}, done{0};
-  std::mutex mu;
-  std::condition_variable cv;
-};
 
 void Sgemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
            int64_t ldb, float* c, int64_t ldc) {
@@ -106,9 +75,10 @@ ffi::Error Gemm(ffi::ThreadPool pool, ffi::Buffer<ffi::F32> a, ffi::Buffer<ffi::
   const int64_t extent = by_rows ? m : n;
   const int64_t per_batch = std::max<int64_t>(1, std::min<int64_t>(want, extent / (by_rows ? 64 : 256)));
   const int64_t span = (extent + per_batch - 1) / per_batch;
-  auto blocks = std::make_shared<Blocks>(batch * per_batch, [=](int64_t i) {
+  midalign::RunBlocks(pool, threads, batch * per_batch, [=](int64_t i) {
     const int64_t bi = i / per_batch, e0 = (i % per_batch) * span, e1 = std::min(extent, e0 + span);
     if (e0 >= e1) return;
+    const int previous = g_set_local_threads ? g_set_local_threads(1) : 0;
     const float* ai = pa + bi * ra * ca;
     const float* bb = shared_b ? pb : pb + bi * rb * cb;
     float* ci = pc + bi * m * n;
@@ -117,10 +87,8 @@ ffi::Error Gemm(ffi::ThreadPool pool, ffi::Buffer<ffi::F32> a, ffi::Buffer<ffi::
     } else {
       Sgemm(ta, tb, m, e1 - e0, k, ai, ca, bb + (trans_b ? e0 * cb : e0), cb, ci + e0, n);
     }
+    if (g_set_local_threads) g_set_local_threads(previous);
   });
-  for (int64_t t = 1; t < std::min(threads, blocks->total); ++t) pool.Schedule([blocks] { blocks->Drain(); });
-  blocks->Drain();
-  blocks->Wait();
   return ffi::Error::Success();
 }
 

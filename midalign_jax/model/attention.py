@@ -20,7 +20,7 @@ import jax
 import jax.numpy as jnp
 
 import midalign_jax.model.dense as dense
-from midalign_jax.kernels import blas
+from midalign_jax.kernels import blas, decode_attention
 
 KERNELS = ("auto", "xla", "recompute", "cudnn", "splash")
 # Narrower heads (the tiny preset's 32) keep XLA's dot for the products, as shallow projections do (dense.py).
@@ -66,11 +66,17 @@ def attend(q_BTNH, k_BSKH, v_BSKH, mask_B1TS, *, kernel: str, segment_ids=None, 
     return jax.nn.dot_product_attention(q_BTNH, k_BSKH, v_BSKH, mask=mask_B1TS, implementation=kernel)
 
 
-def attend_cached(q_BTNH, k_BKHS, v_BKSH, mask_B1TS) -> jnp.ndarray:
+def attend_cached(q_BTNH, k_BKHS, v_BKSH, mask_B1TS, matmul: str = "xla") -> jnp.ndarray:
     """Attention of T new queries over a KV cache kept as keys [B, K, H, S] and values [B, K, S, H]: the layouts
     the score and value products read as row-major matmuls, so a decode step neither transposes a layer's cache
     (jax.nn.dot_product_attention wants [B, S, K, H] and would) nor contracts it on its minor axis. Query heads are
-    grouped per KV head (GQA) instead of repeating K and V."""
+    grouped per KV head (GQA) instead of repeating K and V. A float32 decode step (T = 1) goes to our CPU kernel
+    (midalign_jax/kernels/decode_attention.cc) where `matmul` allows our kernels (`use_decode_kernel`)."""
+    if q_BTNH.shape[1] == 1 and _decode_kernel_ready(q_BTNH, k_BKHS, v_BKSH) and use_decode_kernel(matmul):
+        B, _, N, H = q_BTNH.shape
+        K = k_BKHS.shape[1]
+        out = decode_attention.attend(q_BTNH.reshape(B, K, N // K, H), k_BKHS, v_BKSH, mask_B1TS[:, 0, 0])
+        return out.reshape(B, 1, N, H)
     B, T, N, H = q_BTNH.shape
     K = k_BKHS.shape[1]
     q_BKGTH = q_BTNH.reshape(B, T, K, N // K, H).transpose(0, 2, 3, 1, 4)
@@ -83,6 +89,20 @@ def attend_cached(q_BTNH, k_BKHS, v_BKSH, mask_B1TS) -> jnp.ndarray:
     # several times slower dot (the costliest op of a decode step before this).
     out = jnp.einsum("bkgts,bksh->bkgth", probs, v_BKSH)
     return out.transpose(0, 3, 1, 2, 4).reshape(B, T, N, H).astype(q_BTNH.dtype)
+
+
+def _decode_kernel_ready(q, k, v) -> bool:
+    return q.dtype == k.dtype == v.dtype == jnp.float32
+
+
+def use_decode_kernel(matmul: str) -> bool:
+    """Whether a float32 decode step's attention runs in our CPU kernel: with `matmul` 'auto' on a single CPU
+    device where the kernels build, with 'blas' wherever they build (else one warning), with 'xla' never."""
+    if matmul not in dense.MATMULS:
+        raise ValueError(f"matmul={matmul!r}; expected one of {dense.MATMULS}")
+    if matmul == "auto":
+        return jax.default_backend() == "cpu" and jax.device_count() == 1 and decode_attention.available()
+    return matmul == "blas" and decode_attention.usable()
 
 
 def _recompute(q_BTNH, k_BSKH, v_BSKH, mask_B1TS, causal: bool, use_blas: bool = False) -> jnp.ndarray:

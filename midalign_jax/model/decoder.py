@@ -241,7 +241,7 @@ def extend(params: Params, tokens: jax.Array, cfg: ModelConfig, cache: dict, pos
         def attn_fn(h_BTD):
             q, k, v = _qkv(h_BTD, p["attn"], positions_BT, cfg, pl)
             k_BKHS, v_BKSH, state = write(k.transpose(0, 2, 3, 1), v.transpose(0, 2, 1, 3))
-            ctx = attention.attend_cached(q, k_BKHS.astype(q.dtype), v_BKSH.astype(q.dtype), mask)
+            ctx = attention.attend_cached(q, k_BKHS.astype(q.dtype), v_BKSH.astype(q.dtype), mask, cfg.matmul)
             return _attn_out(ctx, p["attn"], cfg), state
         return attn_fn
 
