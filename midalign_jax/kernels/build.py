@@ -74,8 +74,8 @@ def _build() -> Path:
 def _compile(cxx: str, out: Path) -> Path:
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
         so = Path(tmp) / out.name
-        cmd = [cxx, "-O3", "-march=native", "-fopenmp-simd", "-std=c++17", "-shared", "-fPIC", "-isystem", jax.ffi.include_dir(),
-               "-I", str(_HERE), *(str(_HERE / f) for f in SOURCES), "-o", str(so)]
+        cmd = [cxx, "-O3", "-march=native", "-fopenmp-simd", "-std=c++17", "-shared", "-fPIC",
+               "-isystem", jax.ffi.include_dir(), "-I", str(_HERE), *(str(_HERE / f) for f in SOURCES), "-o", str(so)]
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:
             raise KernelUnavailable(f"building the kernels failed ({' '.join(cmd)}): {done.stderr.strip()[-400:]}")
