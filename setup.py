@@ -37,7 +37,7 @@ setup(
         "gguf": ["gguf>=0.19"],
         # `inspect eval TASK --model midalign/ours:DIR` (evals/inspect_provider.py)
         "inspect": ["inspect-ai>=0.3.285", "inspect-evals>=0.26"],
-        "bench": ["torch==2.13.0", "lm-eval>=0.4.8", "accelerate>=1.0"],
+        "bench": ["torch==2.13.0", "lm-eval>=0.4.8", "accelerate>=1.0", "trl==1.16.*", "datasets"],
         "tpu": ["jax[tpu]"],
         "gpu": ["jax[cuda12]"],
     },

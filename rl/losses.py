@@ -159,8 +159,11 @@ def token_logprobs(logits_BTV: jax.Array, targets_BT: jax.Array) -> jax.Array:
 
 def token_entropy(logits_BTV: jax.Array, mask_BT: jax.Array) -> jax.Array:
     """Mean entropy (nats) of the next-token distribution over the masked positions."""
-    logp_BTV = jax.nn.log_softmax(logits_BTV.astype(jnp.float32), axis=-1)
-    entropy_BT = -jnp.sum(jnp.exp(logp_BTV) * logp_BTV, axis=-1)
+    # H = lse - sum(p x): one pass over the logits after the log-sum-exp that `token_logprobs` also computes
+    # (XLA shares it), instead of materialising the [B, T, V] log-probabilities.
+    logits_BTV = logits_BTV.astype(jnp.float32)
+    lse_BT = jax.nn.logsumexp(logits_BTV, axis=-1)
+    entropy_BT = lse_BT - jnp.sum(jnp.exp(logits_BTV - lse_BT[..., None]) * logits_BTV, axis=-1)
     return aggregate(entropy_BT, mask_BT, "token")
 
 
