@@ -10,7 +10,8 @@ Attention: our `recompute` kernel (midalign_jax/model/attention.py, causal query
 gradients of q, k and v, float32, at the `small` preset's shape (batch 8 x 256 tokens, 8 heads of 64) and
 SmolLM2-135M's (9 query / 3 KV heads of 64). Matmuls: `[batch] x [M, K] @ [K, N]` in XLA (jnp.einsum under jit) and
 torch (torch.bmm / torch.mm), the attention's batched products and the projections at decode (M = 16, 32 rows)
-and train (M = 2048 rows) shapes. Interleaved rounds, medians; the machine's state and both frameworks' matmul peaks
+and train (M = 2048 rows) shapes. Decode: one decode step's attention over a KV cache (`attend_cached`, with XLA's
+products and with our decode kernel) against torch's SDPA over the filled slots. Interleaved rounds, medians; the machine's state and both frameworks' matmul peaks
 are printed as in the other benchmarks. The `speedup:` line is the attention ratio at the `small` shape, marked
 "(loaded machine)" when the machine was not quiet.
 
@@ -43,6 +44,12 @@ MATMUL_SHAPES = [  # (what, batch, M, K, N)
     ("train projection, small (2048 tokens)", 1, 2048, 512, 1408),
     ("train projection, 135M (2048 tokens)", 1, 2048, 576, 1536),
 ]
+# One decode step's attention: (what, B, K, G, H, cache slots, filled slots). 96 of 160 is the mean fill over a
+# 32-token prompt and 128 new tokens, bench/sample_throughput.py's default.
+DECODE_SHAPES = [
+    ("tiny sampler, batch 64", 64, 2, 2, 32, 160, 96),
+    ("135M sampler, batch 16", 16, 3, 3, 64, 160, 96),
+]
 
 
 def _parse(argv):
@@ -50,7 +57,8 @@ def _parse(argv):
     p.add_argument("--rounds", type=int, default=20, help="timed calls per side (medians are reported)")
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--xla-flags", default="", help="extra XLA_FLAGS for our side (set before JAX starts)")
-    p.add_argument("--parts", default="attention,matmul", help="comma-separated: attention, matmul")
+    p.add_argument("--parts", default="attention,matmul,decode",
+                   help="comma-separated: attention, matmul, decode (one decode step's attention)")
     p.add_argument("--dtype", choices=("float32", "bfloat16"), default="float32",
                    help="the matmuls' operand type (attention is float32 only)")
     common.add_threads_flag(p)
@@ -133,6 +141,40 @@ def matmul_runners(batch, m, k, n, dtype="float32"):
     return ours, torch_fn
 
 
+def decode_runners(B, K, G, H, S, filled):
+    """One decode step's attention over a KV cache: ours through `attend_cached` with XLA's products and with the
+    decode kernel (midalign_jax/kernels/decode_attention.cc); torch's SDPA over the filled slots only, as
+    transformers' growing cache holds them, with the KV heads repeated (repeat_kv)."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+    import torch
+
+    from midalign_jax.model import attention as A
+    rng = np.random.default_rng(0)
+    q = rng.standard_normal((B, 1, K * G, H), np.float32)
+    k = rng.standard_normal((B, K, H, S), np.float32)
+    v = rng.standard_normal((B, K, S, H), np.float32)
+    mask = np.zeros((B, 1, 1, S), bool)
+    mask[..., :filled] = True
+    args = [jnp.asarray(x) for x in (q, k, v, mask)]
+    fns = {mm: jax.jit(functools.partial(A.attend_cached, matmul=mm)) for mm in ("xla", "blas")}
+    tq = torch.tensor(q).transpose(1, 2)                                          # [B, N, 1, H]
+    tk = torch.tensor(k[..., :filled]).transpose(-1, -2).repeat_interleave(G, 1)   # [B, N, filled, H]
+    tv = torch.tensor(v[:, :, :filled]).repeat_interleave(G, 1)
+
+    def theirs():
+        with torch.inference_mode():
+            return torch.nn.functional.scaled_dot_product_attention(tq, tk, tv)
+
+    want = theirs().transpose(1, 2).numpy()
+    for mm, f in fns.items():
+        err = float(np.max(np.abs(np.asarray(f(*args)) - want)))
+        if err > 1e-4:
+            raise SystemExit(f"decode attention {(B, K, G, H, S)}, matmul={mm}: differs from torch by {err:.2e}")
+    return {mm: (lambda f=f: jax.block_until_ready(f(*args))) for mm, f in fns.items()}, theirs
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     common.pin_cpu_threads(argv)
@@ -143,7 +185,7 @@ def main(argv=None) -> int:
     common.set_torch_threads()
     watch, _ = common.start_machine_report("cpu")
     parts = {p.strip() for p in args.parts.split(",") if p.strip()}
-    attention_rows, matmul_rows = [], []
+    attention_rows, matmul_rows, decode_rows = [], [], []
     with watch.timed():
         if "attention" in parts:
             for name, shape in ATTENTION_SHAPES.items():
@@ -166,6 +208,16 @@ def main(argv=None) -> int:
                                     round(rate["blas"], 1) if "blas" in rate else "", round(rate["torch"], 1),
                                     round(rate["xla"] / rate["torch"], 2),
                                     round(rate["blas"] / rate["torch"], 2) if "blas" in rate else ""])
+        if "decode" in parts:
+            for what, B, K, G, H, S, filled in DECODE_SHAPES:
+                common.log(f"decode attention {what}")
+                ours, theirs = decode_runners(B, K, G, H, S, filled)
+                t = common.interleaved({**ours, "torch": theirs}, rounds=args.rounds, warmup=args.warmup)
+                mt = common.median(t["torch"])
+                decode_rows.append([what, f"{B} x {K} x {G} x {H}, {filled}/{S} slots"]
+                                   + [round(common.median(t[mm]) * 1e3, 3) for mm in ("xla", "blas")]
+                                   + [round(mt * 1e3, 3)] + [round(mt / common.median(t[mm]), 2)
+                                                             for mm in ("xla", "blas")])
     watch.finish()
     print(f"torch {torch.__version__}; XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}; attention float32, matmuls "
           f"{args.dtype}; medians of {args.rounds} interleaved calls")
@@ -177,6 +229,10 @@ def main(argv=None) -> int:
         print(f"\nmatmuls, {args.dtype} (GFLOP/s)")
         print(common.format_table(["what", "shape", "XLA", "BLAS", "torch", "XLA / torch", "BLAS / torch"],
                                   matmul_rows))
+    if decode_rows:
+        print("\none decode step's attention over a KV cache, float32 (ms per call)")
+        print(common.format_table(["shape", "B x K x G x H, filled", "ours, XLA products", "ours, decode kernel",
+                                   "torch SDPA", "XLA / torch speed", "kernel / torch speed"], decode_rows))
     if attention_rows:
         ratio = attention_rows[0][-1]
         if ratio < 1.0:
