@@ -11,9 +11,9 @@ gradients of q, k and v, float32, at the `small` preset's shape (batch 8 x 256 t
 SmolLM2-135M's (9 query / 3 KV heads of 64). Matmuls: `[batch] x [M, K] @ [K, N]` in XLA (jnp.einsum under jit) and
 torch (torch.bmm / torch.mm), the attention's batched products and the projections at decode (M = 16, 32 rows)
 and train (M = 2048 rows) shapes. Decode: one decode step's attention over a KV cache (`attend_cached`, with XLA's
-products and with our decode kernel) against torch's SDPA over the filled slots. Interleaved rounds, medians; the machine's state and both frameworks' matmul peaks
-are printed as in the other benchmarks. The `speedup:` line is the attention ratio at the `small` shape, marked
-"(loaded machine)" when the machine was not quiet.
+products and with our decode kernel) against torch's SDPA over the filled slots. Interleaved rounds, medians; the
+machine's state and both frameworks' matmul peaks are printed as in the other benchmarks. The `speedup:` line is
+the attention ratio at the `small` shape, marked "(loaded machine)" when the machine was not quiet.
 
 Each kernel runs twice on our side: with XLA's own dot (`matmul="xla"`) and with the products handed to the CPU's
 BLAS library through our FFI call (`matmul="blas"`, midalign_jax/kernels/blas.py; float32 only), the path a

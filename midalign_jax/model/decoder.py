@@ -191,9 +191,10 @@ def cache_logical_axes() -> dict:
 
 def per_layer_cache(cache: dict) -> dict:
     """The same cache with keys and values as tuples of per-layer arrays ([B, K, H, S] and [B, K, S, H]).
-    `extend` takes either form and returns the form it was given; with this one it runs the layers as an unrolled Python loop, so a decode
-    step updates each layer's buffer in place instead of copying that layer's slice out of the stacked cache for
-    the attention products (on CPU, the two slice copies per layer were ~30% of a tiny-preset decode step)."""
+    `extend` takes either form and returns the form it was given; with this one it runs the layers as an unrolled
+    Python loop, so a decode step updates each layer's buffer in place instead of copying that layer's slice out
+    of the stacked cache for the attention products (on CPU, the two slice copies per layer were ~30% of a
+    tiny-preset decode step)."""
     return {**cache, "k": tuple(cache["k"]), "v": tuple(cache["v"])}
 
 
