@@ -60,8 +60,8 @@ def attend(q_BTNH, k_BSKH, v_BSKH, mask_B1TS, *, kernel: str, segment_ids=None, 
     if kernel == "cudnn" and q_BTNH.dtype == jnp.float32:
         kernel = "xla"  # cuDNN's fused kernel has no float32 variant
     if kernel == "recompute":
-        use_blas = (q_BTNH.dtype == k_BSKH.dtype == v_BSKH.dtype == jnp.float32
-                    and q_BTNH.shape[-1] >= BLAS_MIN_HEAD_DIM and dense.use_blas(matmul))
+        use_blas = (_all_float32(q_BTNH, k_BSKH, v_BSKH) and q_BTNH.shape[-1] >= BLAS_MIN_HEAD_DIM
+                    and dense.use_blas(matmul))
         return _recompute(q_BTNH, k_BSKH, v_BSKH, mask_B1TS, causal, use_blas)
     return jax.nn.dot_product_attention(q_BTNH, k_BSKH, v_BSKH, mask=mask_B1TS, implementation=kernel)
 
@@ -72,7 +72,7 @@ def attend_cached(q_BTNH, k_BKHS, v_BKSH, mask_B1TS, matmul: str = "xla") -> jnp
     (jax.nn.dot_product_attention wants [B, S, K, H] and would) nor contracts it on its minor axis. Query heads are
     grouped per KV head (GQA) instead of repeating K and V. A float32 decode step (T = 1) goes to our CPU kernel
     (midalign_jax/kernels/decode_attention.cc) where `matmul` allows our kernels (`use_decode_kernel`)."""
-    if q_BTNH.shape[1] == 1 and _decode_kernel_ready(q_BTNH, k_BKHS, v_BKSH) and use_decode_kernel(matmul):
+    if q_BTNH.shape[1] == 1 and _all_float32(q_BTNH, k_BKHS, v_BKSH) and use_decode_kernel(matmul):
         B, _, N, H = q_BTNH.shape
         K = k_BKHS.shape[1]
         out = decode_attention.attend(q_BTNH.reshape(B, K, N // K, H), k_BKHS, v_BKSH, mask_B1TS[:, 0, 0])
@@ -91,18 +91,13 @@ def attend_cached(q_BTNH, k_BKHS, v_BKSH, mask_B1TS, matmul: str = "xla") -> jnp
     return out.transpose(0, 3, 1, 2, 4).reshape(B, T, N, H).astype(q_BTNH.dtype)
 
 
-def _decode_kernel_ready(q, k, v) -> bool:
+def _all_float32(q, k, v) -> bool:
     return q.dtype == k.dtype == v.dtype == jnp.float32
 
 
 def use_decode_kernel(matmul: str) -> bool:
-    """Whether a float32 decode step's attention runs in our CPU kernel: with `matmul` 'auto' on a single CPU
-    device where the kernels build, with 'blas' wherever they build (else one warning), with 'xla' never."""
-    if matmul not in dense.MATMULS:
-        raise ValueError(f"matmul={matmul!r}; expected one of {dense.MATMULS}")
-    if matmul == "auto":
-        return jax.default_backend() == "cpu" and jax.device_count() == 1 and decode_attention.available()
-    return matmul == "blas" and decode_attention.usable()
+    """Whether a float32 decode step's attention runs in our CPU kernel, by the rule of `dense.use_kernel`."""
+    return dense.use_kernel(matmul, decode_attention)
 
 
 def _recompute(q_BTNH, k_BSKH, v_BSKH, mask_B1TS, causal: bool, use_blas: bool = False) -> jnp.ndarray:

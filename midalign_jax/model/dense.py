@@ -32,14 +32,20 @@ GRAD_MODES = ("auto", "einsum", "transposed")
 MATMULS = ("auto", "xla", "blas")
 
 
-def use_blas(matmul: str) -> bool:
-    """Whether products go to the BLAS library: 'blas' when it can be built here (else one warning), 'auto' when
-    the default backend is a single CPU device and it can be built, 'xla' never."""
+def use_kernel(matmul: str, kernel) -> bool:
+    """Whether one of our CPU kernels runs (`kernel`: a midalign_jax.kernels module, with `available()` and
+    `usable()`): with `matmul` 'blas' when it can be built here (else one warning), 'auto' when the default
+    backend is a single CPU device and it can be built, 'xla' never."""
     if matmul not in MATMULS:
         raise ValueError(f"matmul={matmul!r}; expected one of {MATMULS}")
     if matmul == "auto":
-        return jax.default_backend() == "cpu" and jax.device_count() == 1 and blas.available()
-    return matmul == "blas" and blas.usable()
+        return jax.default_backend() == "cpu" and jax.device_count() == 1 and kernel.available()
+    return matmul == "blas" and kernel.usable()
+
+
+def use_blas(matmul: str) -> bool:
+    """Whether products go to the BLAS library (`use_kernel`)."""
+    return use_kernel(matmul, blas)
 
 
 def resolve_grad(mode: str) -> str:
