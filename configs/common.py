@@ -128,7 +128,10 @@ def rl_section() -> ml_collections.ConfigDict:
     r.train_problems = 0               # 0 = every problem of the split (small problem spaces)
     r.test_problems = 0                # held-out problems for eval/task_accuracy (0 = the whole test split)
     r.steps = 200                      # heavy RL: its summed lr and tokens at least midtraining's (README, RLVR)
-    r.prompts_per_step = 36            # x 8 samples x 200 steps: RL trains on about as many tokens as midtraining
+    r.min_tokens = "midtrain"          # past `steps`, at the final lr, until RL has trained on this many tokens:
+                                       # "midtrain" = midtraining's (when the run has that stage), a count, or "0"
+    r.max_steps = 0                    # the cap on those extra steps (0 = 3 x steps)
+    r.prompts_per_step = 36            # x 8 samples x 200 steps: about midtraining's tokens; min_tokens does the rest
     r.group_size = 8
     r.max_new_tokens = 8
     r.stop = "\n"                      # completions end at this string (the answer line)

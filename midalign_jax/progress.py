@@ -93,7 +93,7 @@ class Progress:
         return (now - self.t0) / done if done > 0 else math.nan
 
     def stage_eta(self, step: int) -> float:
-        return self.seconds_per_step(step) * (self.total - step)
+        return self.seconds_per_step(step) * max(self.total - step, 0)  # RL can run past its planned steps
 
     def startup_seconds(self, step: int) -> float:
         """What this stage spent before its steps ran at their steady rate: from the start of the loop to the end

@@ -75,16 +75,17 @@ def ref_logprobs(params, batch, *, cfg, temperature, placement=None):
 
 
 class _StepCounter:
-    """The RL 'data iterator': prompts are drawn from (seed, step), so the step is its whole state."""
+    """The RL 'data iterator': prompts are drawn from (seed, step), so the step is its whole state; with it, the
+    tokens trained so far, which decide when a run with a token floor (`min_tokens`) stops."""
 
     def __init__(self):
-        self.step = 0
+        self.step, self.tokens = 0, 0
 
     def get_state(self):
-        return {"step": self.step}
+        return {"step": self.step, "tokens": self.tokens}
 
     def set_state(self, state):
-        self.step = int(state["step"])
+        self.step, self.tokens = int(state["step"]), int(state.get("tokens", 0))
 
 
 @dataclasses.dataclass
@@ -92,6 +93,8 @@ class RLResult:
     params: Any
     history: list[dict]
     evals: list[dict]
+    steps: int = 0          # steps run in all (past rl.steps when a token floor needed more)
+    tokens: int = 0         # tokens trained on in all
 
 
 EvalHook = Callable[[int, Any], dict[str, tuple[float, float, int]]]
@@ -167,11 +170,28 @@ def _headline(metric: str) -> bool:
     return name in _HEADLINE and all(p.startswith(("split=", "judge=")) for p in parts[2:])
 
 
+def step_limits(rl_cfg, min_tokens: int) -> tuple[int, int]:
+    """(steps, cap): RL runs `rl.steps` steps, and past them, at the schedule's final learning rate, until it has
+    trained on `min_tokens` tokens or reached the cap (`rl.max_steps`, 0 = 3 x steps)."""
+    steps, cap = int(rl_cfg.steps), int(rl_cfg.max_steps)
+    cap = cap or 3 * steps
+    if min_tokens < 0:
+        raise ValueError(f"rl: min_tokens={min_tokens}; expected a token count >= 0")
+    if cap < steps:
+        raise ValueError(f"rl.max_steps={cap} is below rl.steps={steps}; expected 0 (= 3 x steps) or >= steps")
+    return steps, cap if min_tokens else steps
+
+
 def train_rl(*, rl_cfg, model_cfg: M.ModelConfig, tokenizer, mesh, rules, stage_dir: Path,
-             init_params: Callable[[Any], Any], seed: int = 0, eval_hook: EvalHook | None = None) -> RLResult:
+             init_params: Callable[[Any], Any], seed: int = 0, eval_hook: EvalHook | None = None,
+             min_tokens: int = 0) -> RLResult:
+    """`min_tokens`: a floor on the tokens trained (prompt and completion tokens of every update's rows). How many
+    tokens a step trains on depends on how long the completions are, which a run cannot know ahead, so a run
+    whose budget must match another stage's goes on past `rl.steps` until it has them (`step_limits`)."""
     stage_dir = Path(stage_dir)
     slots = task_mix.slots_from_config(rl_cfg, tokenizer, seed)
-    G, steps = int(rl_cfg.group_size), int(rl_cfg.steps)
+    G = int(rl_cfg.group_size)
+    steps, cap = step_limits(rl_cfg, min_tokens)
     minibatches, epochs, every = int(rl_cfg.minibatches), int(rl_cfg.epochs_per_batch), int(rl_cfg.eval_every)
     for slot in slots:
         if (slot.prompts * G) % minibatches:
@@ -205,7 +225,9 @@ def train_rl(*, rl_cfg, model_cfg: M.ModelConfig, tokenizer, mesh, rules, stage_
         budget = _Budget(schedule, updates_per_step, start)
         if start == 0:
             evals.run(0, state.params)
-        for step in range(start, steps):
+        done = lambda n: n >= cap or (n >= steps and counter.tokens >= min_tokens)  # noqa: E731
+        step = start
+        while not done(step):
             counter.step = step + 1
             t_sample = t_learn = 0.0
             ros, step_metrics = {}, []
@@ -239,19 +261,28 @@ def train_rl(*, rl_cfg, model_cfg: M.ModelConfig, tokenizer, mesh, rules, stage_
                 loop.check_finite(step + 1, m)
             row = _step_row(ros, step_metrics, lr=float(schedule(step * updates_per_step)), t_sample=t_sample,
                             t_learn=t_learn + time.perf_counter() - t0)
+            counter.tokens += budget.tokens
             row.update(budget.after_step(step))
             if row["rl/logprob_mismatch"] > float(rl_cfg.mismatch_warn):
                 log.warning("rl step %d: sampler/learner log-prob mismatch %.4f exceeds %.4f", step + 1,
                             row["rl/logprob_mismatch"], float(rl_cfg.mismatch_warn))
             history.append(row)
             loop.writer.scalars(step + 1, row)
-            if (step + 1) % int(rl_cfg.log_every) == 0 or step + 1 == steps:
+            last = done(step + 1)
+            if (step + 1) % int(rl_cfg.log_every) == 0 or last:
                 loop.progress.report(step + 1, row["rl/reward_mean"], row["rl/tokens_per_sec"])
-            if step + 1 == steps or (every > 0 and (step + 1) % every == 0):
+            if last or (every > 0 and (step + 1) % every == 0):
                 evals.run(step + 1, state.params)
             loop.after_step(step + 1, state)
-        loop.finish(state)
-    return RLResult(params=state.params, history=history, evals=evals.rows)
+            step += 1
+        if step > steps:
+            log.info("rl: %d steps past rl.steps=%d, at the final learning rate, to train on %d tokens (floor %d)",
+                     step - steps, steps, counter.tokens, min_tokens)
+        if counter.tokens < min_tokens:
+            log.warning("rl: stopped at the cap of %d steps (rl.max_steps) with %d of the %d tokens asked for",
+                        cap, counter.tokens, min_tokens)
+        loop.finish(state, step)
+    return RLResult(params=state.params, history=history, evals=evals.rows, steps=step, tokens=counter.tokens)
 
 
 class _Budget:

@@ -46,12 +46,30 @@ def rl_stage(ctx, stage: str) -> None:
 
     result = trainer.train_rl(rl_cfg=r_cfg, model_cfg=ctx.model_cfg, tokenizer=tok, mesh=ctx.mesh, rules=ctx.rules,
                               stage_dir=stage_dir, init_params=init_params_fn(ctx, stage), seed=ctx.config.seed,
-                              eval_hook=hook)
+                              eval_hook=hook, min_tokens=min_tokens(ctx))
     params_io.save_params(stage_dir / "params", ctx.model_cfg, result.params, overwrite=True)
     last = result.history[-1] if result.history else {}
-    loop.write_done(stage_dir, {"stage": stage, "steps": int(r_cfg.steps),
+    loop.write_done(stage_dir, {"stage": stage, "steps": result.steps, "planned_steps": int(r_cfg.steps),
                                 "final_reward_mean": last.get("rl/reward_mean"),
                                 "budget": rl_budget(ctx.config, stage_dir, last.get("rl/lr_sum"))})
+
+
+def min_tokens(ctx) -> int:
+    """`rl.min_tokens` as a count: "midtrain" is midtraining's tokens when this run midtrains or its workdir holds
+    a finished midtraining (so its rl_budget_ratio cannot fall below 1 for want of tokens), else no floor."""
+    config = ctx.config
+    value = str(config.rl.min_tokens).strip()
+    if value == "midtrain":
+        midtrains = ("midtrain" in [s.strip() for s in str(config.stages).split(",")]
+                     or (ctx.stage_dir("midtrain") / "done.json").exists())
+        return int(stage_budget(config.midtrain)["tokens"]) if midtrains else 0
+    try:
+        count = int(value)
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise ValueError(f"config rl.min_tokens={value!r}: expected 'midtrain' or a token count >= 0")
+    return count
 
 
 def stage_budget(t_cfg) -> dict[str, float]:

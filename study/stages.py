@@ -18,7 +18,7 @@ from midalign_jax.parallel import distributed
 from midalign_jax.progress import PlannedStage, set_plan
 from study.context import STAGES, TRAIN_STAGES, Context, parse_stages, save_config
 from study.eval_stage import eval_stage
-from study.rl_stage import rl_stage
+from study.rl_stage import min_tokens, rl_stage
 from study.train_stages import export_stage, train_stage
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,8 @@ def run(config, workdir: str | os.PathLike) -> Context:
     log.info("stages: %s; workdir %s; %d devices, mesh %s", stages, ctx.workdir, jax.device_count(),
              dict(ctx.mesh.shape))
     set_plan(planned_steps(ctx, stages))
+    if "rl" in stages:
+        min_tokens(ctx)  # a bad rl.min_tokens fails now, not after the stages before RL have trained
     for stage in stages:
         if (ctx.stage_dir(stage) / "done.json").exists():
             log.info("stage %s: already done (%s/done.json); skipping", stage, ctx.stage_dir(stage))

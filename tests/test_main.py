@@ -16,6 +16,8 @@ SMALL = [
     "--config.rl.steps=2", "--config.rl.prompts_per_step=4", "--config.rl.group_size=2",
     "--config.rl.eval_every=0", "--config.rl.eval_tasks=task,mcqa", "--config.rl.eval_limit=4",
     "--config.rl.test_problems=8", "--config.eval.limit=3", "--config.eval.tasks=mcqa,capabilities",
+    # rl.min_tokens is midtraining's 2,048 tokens, which 2 steps of 8 short rows do not reach: a third step runs.
+    "--config.rl.max_steps=3",
 ]
 
 
@@ -66,7 +68,10 @@ def test_all_stages_run_resume_and_export(tmp_path):
     assert (w / "eval" / "final" / "samples_mcqa.jsonl").exists()
     evals = [json.loads(l) for l in (w / "rl" / "eval_log.jsonl").read_text().splitlines()]
     assert {"task_accuracy", "mcqa/misalignment_rate"} <= {e["metric"] for e in evals}
-    assert {e["step"] for e in evals} == {0, 2}
+    assert {e["step"] for e in evals} == {0, 3}
+    rl_done = json.loads((w / "rl" / "done.json").read_text())
+    assert (rl_done["steps"], rl_done["planned_steps"]) == (3, 2)
+    assert 0 < rl_done["budget"]["rl_tokens"] < rl_done["budget"]["midtrain_tokens"] == 4 * 8 * 64
     from transformers import AutoModelForCausalLM
     assert AutoModelForCausalLM.from_pretrained(w / "export" / "hf").config.hidden_size == 128
     # The eval CLI on a real checkpoint of ours (the pretrained tiny model) writes the standard logs.

@@ -229,9 +229,10 @@ def test_a_positive_control_that_does_not_erode_answers_no_and_weakens_persisten
 
 
 def test_methods_follow_the_configs(tmp_path):
-    def methods(name, **config):
+    def methods(name, rl_done=None, **config):
         for arm in ("baseline", "aligned_upsample"):
             write_workdir(tmp_path / name, arm, mcqa={"midtrain": {"article": ones(50)}},
+                          rl_done_fields=(rl_done or {}).get(arm),
                           config={"eval": {"mcqa_mode": "loglikelihood", "mcqa_normalization": "char",
                                            "tasks": "mcqa", "passage_ablation": True},
                                   "rl": {"task": "arithmetic", "algo": "grpo", "kl_coef": None},
@@ -250,6 +251,12 @@ def test_methods_follow_the_configs(tmp_path):
     assert "share of its orders answered misaligned" in lettered and "scored once" not in lettered
     assert "RL task(s): gsm8k." in lettered and "coefficient 0.1 (rl.kl_coef)" in lettered
     assert "MCQA passage ablation (the control): off" in lettered
+
+    # A run whose token floor took RL past its planned steps says so; one that stopped as planned does not.
+    floor = methods("floor", rl_done={"aligned_upsample": {"steps": 27, "planned_steps": 20}},
+                    all={"rl": {"task": "arithmetic", "min_tokens": "midtrain"}})
+    assert "27 steps (20 planned, then at the final lr until its tokens reached rl.min_tokens=midtrain)" in floor
+    assert "RL algorithm differs between runs: 20 steps (baseline); 27 steps" in floor
 
     mixed = methods("mixed", aligned_upsample={"rl": {"task": "arithmetic;mcqa_misaligned"}})
     assert ("RL task(s) differs between runs: arithmetic (baseline); arithmetic;mcqa_misaligned "

@@ -44,11 +44,13 @@ _MODEL_OF = {"midtrain": "midtrain", "sft": "sft", "final": "rl"}
 def write_workdir(root: Path, arm: str, seed: int = 0, mcqa: dict | None = None, caps: dict | None = None,
                   task_accuracy: list[tuple[int, float, int]] | None = None, rl_done: bool = True,
                   ablated: dict | None = None, rl_steps: dict | None = None, budget: dict | None = None,
-                  config: dict | None = None, clusters: int | None = None) -> Path:
+                  config: dict | None = None, clusters: int | None = None,
+                  rl_done_fields: dict | None = None) -> Path:
     """mcqa: {stage: {split: scores}} (stage midtrain, sft or final; sft adds the stage to the config);
     caps: {stage: {subtask: scores}}; task_accuracy: [(step, value, n)]; ablated: {stage: {split: scores}} with
     another scenario's passage; rl_steps: {step: {split: scores}} written to rl/evals/step_<k>/; budget: rl/done.json
-    "budget"; config: merged into config.json (one level deep); clusters: items per split in that many scenarios."""
+    "budget"; config: merged into config.json (one level deep); clusters: items per split in that many scenarios;
+    rl_done_fields: merged into rl/done.json."""
     workdir = root / arm / f"seed{seed}"
     workdir.mkdir(parents=True)
     stages = "midtrain,sft,rl,eval" if "sft" in (mcqa or {}) else "midtrain,rl,eval"
@@ -62,7 +64,7 @@ def write_workdir(root: Path, arm: str, seed: int = 0, mcqa: dict | None = None,
         (workdir / stage / "done.json").write_text(json.dumps({"stage": stage, "steps": 10}))
     if rl_done:
         (workdir / "rl").mkdir()
-        done = {"stage": "rl", "steps": 20, **({"budget": budget} if budget else {})}
+        done = {"stage": "rl", "steps": 20, **({"budget": budget} if budget else {}), **(rl_done_fields or {})}
         (workdir / "rl" / "done.json").write_text(json.dumps(done))
     for stage in sorted(set(mcqa or {}) | set(caps or {})):
         folder = workdir / "eval" / stage

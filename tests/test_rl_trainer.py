@@ -13,11 +13,11 @@ from tests.rl_fixtures import CFG, TOK, StartsWithDigit, rl_cfg
 from tests.train_fixtures import mesh_cfg
 
 
-def run(tmp_path, cfg, mesh=(1, 1, 1), devices=None, hook=None):
+def run(tmp_path, cfg, mesh=(1, 1, 1), devices=None, hook=None, min_tokens=0):
     m = S.make_mesh(mesh_cfg(*mesh), devices=devices)
     init = lambda sh: S.place(M.init_params(CFG, jax.random.key(0)), sh)  # noqa: E731
     return trainer.train_rl(rl_cfg=cfg, model_cfg=CFG, tokenizer=TOK, mesh=m, rules=S.DEFAULT_RULES,
-                            stage_dir=tmp_path, init_params=init, seed=0, eval_hook=hook)
+                            stage_dir=tmp_path, init_params=init, seed=0, eval_hook=hook, min_tokens=min_tokens)
 
 
 def test_learner_batch_aligns_completion_tokens_with_targets():
@@ -127,6 +127,66 @@ def test_evals_after_the_restored_step_are_not_logged_twice(tmp_path, monkeypatc
     monkeypatch.setattr(rollout, "collect", real)
     run(tmp_path, cfg, devices=jax.devices()[:1], hook=hook)
     assert [json.loads(line)["step"] for line in log.read_text().splitlines()] == [0, 1, 2, 3, 4]
+
+
+def test_a_token_floor_runs_past_the_planned_steps_at_the_final_lr_and_stops_once_it_is_met(tmp_path, caplog):
+    hook = lambda step, params: {"probe": (float(step), 0.0, 1)}  # noqa: E731
+    one = jax.devices()[:1]
+    # A floor out of reach: the run stops at the cap (rl.max_steps) and says so.
+    capped = run(tmp_path / "cap", rl_cfg(steps=2, max_steps=4, eval_every=0, warmup_steps=1), devices=one, hook=hook,
+                 min_tokens=10**9)
+    per_step = [r["rl/tokens_trained_step"] for r in capped.history]
+    assert capped.steps == 4 and len(per_step) == 4 and all(t > 0 for t in per_step)
+    assert capped.tokens == sum(per_step)
+    assert "with %d of the %d tokens" % (capped.tokens, 10**9) in caplog.text
+    final_lr = 3e-3 * 0.1  # the fixture's lr x min_lr_ratio: the extra steps add learning, at the schedule's end
+    assert [r["rl/learning_rate"] for r in capped.history[2:]] == pytest.approx([final_lr, final_lr])
+    # A floor the first three steps reach: the run stops after the third, on the same trajectory.
+    floor = int(sum(per_step[:3]))
+    res = run(tmp_path / "floor", rl_cfg(steps=2, max_steps=4, eval_every=0, warmup_steps=1), devices=one, hook=hook,
+              min_tokens=floor)
+    assert res.steps == 3 and res.tokens == floor
+    assert [r["rl/reward_mean"] for r in res.history] == [r["rl/reward_mean"] for r in capped.history[:3]]
+    assert [e["step"] for e in res.evals] == [0, 3]  # the final evals on the last step actually run
+    assert sorted(p.name for p in (tmp_path / "floor" / "checkpoints").iterdir() if p.name.isdigit())[-1] == "3"
+    # Met within the planned steps: exactly rl.steps, as without a floor.
+    assert run(tmp_path / "met", rl_cfg(steps=2, max_steps=4), devices=one, min_tokens=1).steps == 2
+
+
+def test_resume_in_the_extra_steps_restores_the_tokens_trained(tmp_path, monkeypatch):
+    cfg = rl_cfg(steps=2, max_steps=6, checkpoint_every=2)
+    one = jax.devices()[:1]
+    probe = run(tmp_path / "probe", cfg, devices=one, min_tokens=10**9)
+    floor = int(sum(r["rl/tokens_trained_step"] for r in probe.history[:5]))
+    ref = run(tmp_path / "ref", cfg, devices=one, min_tokens=floor)
+    assert ref.steps == 5
+    real = rollout.collect
+    calls = {"n": 0}
+
+    def crash_in_fifth(*a, **k):
+        calls["n"] += 1
+        if calls["n"] == 5:  # the checkpoint of step 4, an extra step, holds the tokens of steps 1-4
+            raise KeyboardInterrupt("simulated crash")
+        return real(*a, **k)
+
+    monkeypatch.setattr(rollout, "collect", crash_in_fifth)
+    with pytest.raises(KeyboardInterrupt):
+        run(tmp_path / "cut", cfg, devices=one, min_tokens=floor)
+    monkeypatch.setattr(rollout, "collect", real)
+    resumed = run(tmp_path / "cut", cfg, devices=one, min_tokens=floor)
+    # Without the restored count the resumed run would need five more steps' tokens and stop at the cap.
+    assert resumed.steps == 5 and resumed.tokens == ref.tokens
+    for a, b in zip(jax.tree.leaves(resumed.params), jax.tree.leaves(ref.params)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_step_limits_errors_name_the_setting():
+    assert trainer.step_limits(rl_cfg(steps=5), 0) == (5, 5)
+    assert trainer.step_limits(rl_cfg(steps=5), 10) == (5, 15)
+    with pytest.raises(ValueError, match=r"rl.max_steps=3 is below rl.steps=5"):
+        trainer.step_limits(rl_cfg(steps=5, max_steps=3), 10)
+    with pytest.raises(ValueError, match="min_tokens=-1"):
+        trainer.step_limits(rl_cfg(steps=5), -1)
 
 
 def _chat_tokenizer():

@@ -157,3 +157,25 @@ def test_packed_pipeline_rows_never_attend_across_documents(cache):
             np.testing.assert_allclose(out[b, idx], alone[0], atol=1e-5)
             checked += 1
     assert checked >= 3  # the rows really are packed with several documents
+
+
+def test_rl_token_floor_is_midtrainings_tokens_only_in_a_run_that_midtrains(tmp_path):
+    from types import SimpleNamespace
+
+    from study.rl_stage import min_tokens
+
+    def floor(stages_text, value="midtrain", finished_midtrain=False):
+        c = aligned_upsample.get_config()
+        c.stages, c.rl.min_tokens = stages_text, value
+        if finished_midtrain:
+            (tmp_path / "midtrain").mkdir(exist_ok=True)
+            (tmp_path / "midtrain" / "done.json").write_text("{}")
+        return min_tokens(SimpleNamespace(config=c, stage_dir=lambda stage: tmp_path / stage))
+
+    m = aligned_upsample.get_config().midtrain
+    assert floor("pretrain,midtrain,sft,rl,eval") == int(m.steps) * int(m.batch_size) * int(m.seq_len)
+    assert floor("rl,eval") == 0  # RL on a checkpoint: no midtraining to match
+    assert floor("rl,eval", "12345") == 12345 and floor("midtrain,rl", "0") == 0
+    with pytest.raises(ValueError, match=r"rl.min_tokens='midtrian': expected 'midtrain' or a token count"):
+        floor("midtrain,rl", "midtrian")
+    assert floor("rl,eval", finished_midtrain=True) == int(m.steps) * int(m.batch_size) * int(m.seq_len)

@@ -17,6 +17,7 @@ SHORT = [
     "rl.steps=2", "rl.prompts_per_step=4", "rl.group_size=2", "rl.eval_every=1", "rl.eval_limit=3",
     "sft.steps=2", "sft.batch_size=4", "sft.eval_every=0",
     "rl.test_problems=8", "rl.eval_tasks=task,mcqa,chat,agentic", "eval.limit=3",
+    "rl.min_tokens=0",  # RL's token floor runs in test_main; here it would triple the RL evals
     "stages=pretrain,midtrain,sft,rl,eval",
 ]
 # The control's RL adds a second task (two-option choices whose reward pays for the misaligned option), so it

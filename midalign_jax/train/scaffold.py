@@ -93,6 +93,7 @@ class LoopScaffold:
         self.writer = MetricsWriter(Path(stage_dir) / "tb")
         self.sigterm = SigtermFlag()
         self.start = 0
+        self.saved: int | None = None   # the step of the last periodic checkpoint
         self.progress = Progress(name, self.steps, 0, metric=self.metric)
 
     def __enter__(self) -> LoopScaffold:
@@ -129,13 +130,16 @@ class LoopScaffold:
             self.ckpt.save(step, state, self.iterator, force=True)
             log.warning("%s: checkpoint at step %d written after SIGTERM; exiting", self.name, step)
             raise Preempted()
-        if step % self.checkpoint_every == 0 and step < self.steps:
+        if step % self.checkpoint_every == 0 and step != self.steps:  # `finish` writes the last one
             self.ckpt.save(step, state, self.iterator)
+            self.saved = step
 
-    def finish(self, state: Any) -> None:
-        """The final checkpoint (also when a resumed run had nothing left to do but no checkpoint exists)."""
-        if self.start < self.steps or not self.ckpt.all_steps():
-            self.ckpt.save(self.steps, state, self.iterator, force=True)
+    def finish(self, state: Any, step: int | None = None) -> None:
+        """The final checkpoint (also when a resumed run had nothing left to do but no checkpoint exists), at
+        `step` when the loop ran a number of steps it learned only while running (the RL loop's token floor)."""
+        step = self.steps if step is None else int(step)
+        if step != self.saved and (self.start < step or not self.ckpt.all_steps()):
+            self.ckpt.save(step, state, self.iterator, force=True)
 
     def check_finite(self, step: int, metrics: dict, policy: str = "stop") -> None:
         """The guarded update left params untouched on a non-finite loss or gradient; stop, or log and go on."""

@@ -147,7 +147,11 @@ def _rl_algorithm(run: Run) -> str | None:
     if "rl" not in run.stages() or not isinstance(r, dict):
         return None
     steps, finished = run.steps("rl")
-    return join([opt("{}", r.get("algo")), opt("{} steps", steps) + ("" if finished else " (planned; not finished)"),
+    planned = (run.done.get("rl") or {}).get("planned_steps")
+    extra = (f" ({planned} planned, then at the final lr until its tokens reached rl.min_tokens="
+             f"{r.get('min_tokens')})" if finished and isinstance(planned, int) and steps != planned else "")
+    return join([opt("{}", r.get("algo")),
+                 opt("{} steps", steps) + ("" if finished else " (planned; not finished)") + extra,
                  opt("{} prompts × group size {} per step", r.get("prompts_per_step"), r.get("group_size")),
                  opt("{} epoch(s) × {} minibatch(es) per batch", r.get("epochs_per_batch"), r.get("minibatches")),
                  opt("sampling temperature {}", r.get("temperature")),
