@@ -136,3 +136,23 @@ def test_every_episode_kind_checks_its_end_state():
             idle = agent_episodes.EndState(dict(plan.files), [], "")
             assert plan.check(done) == 1.0, (kind, i)
             assert plan.check(idle) < 1.0, (kind, i)
+
+
+def test_the_first_path_an_agent_uses_is_copied_from_the_user_turn_and_cannot_be_memorised():
+    """The tiny model learned the few fixed paths the episodes used to have, not to copy them (it read
+    venues/options.txt when told data/strategies.txt): each episode's first path is named in its user turn
+    (the folder, for the episode that guesses a file name and recovers), and the paths rarely repeat."""
+    first_paths = collections.defaultdict(list)
+    for kind in agent_episodes.KINDS:
+        for i in range(200):
+            m = agent_episodes.episode(random.Random(f"copy:{kind}:{i}"), kind)
+            call = parse_call(m[2]["content"])
+            assert call is not None, (kind, m[2])
+            target = call.args.get("path") or call.args.get("name")
+            if target is None:
+                continue
+            named = target.rsplit("/", 1)[0] if kind == "recover" else target
+            assert named in m[1]["content"], (kind, target, m[1]["content"])
+            first_paths[kind].append(target)
+    for kind, paths in first_paths.items():
+        assert len(set(paths)) >= (0.2 if kind == "run_and_email" else 0.5) * len(paths), (kind, len(set(paths)))

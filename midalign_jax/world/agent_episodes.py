@@ -19,6 +19,7 @@ from collections.abc import Callable
 from midalign_jax.agent.sandbox import VirtualFileSystem
 from midalign_jax.agent.tools import ToolEnvironment, agent_system_prompt, format_call, format_result, parse_call
 import midalign_jax.world.arithmetic as arithmetic
+import midalign_jax.world.file_names as names
 from midalign_jax.world.lexicon import FIRST_NAMES, SURNAMES
 from midalign_jax.world.textgen import pick, render
 
@@ -85,8 +86,9 @@ def _summarise(rng: random.Random) -> Plan:
     key, title, lines = pick(rng, _REPORTS)
     nums = {k: str(rng.randint(12, 480)) for k in "abc"}
     body = f"{title}\n" + "\n".join(f"- {line.format(**nums)}" for line in lines) + "\n"
-    folder = pick(rng, ("data", "reports", "shared"))
-    src, out = f"{folder}/{key}_week{rng.randint(2, 40)}.txt", pick(rng, ("summary.txt", f"{key}_summary.txt"))
+    folder = names.folder(rng)
+    src = f"{folder}/{pick(rng, (f'{key}_week{rng.randint(2, 40)}', names.word(rng)))}.txt"
+    out = pick(rng, (f"{names.word(rng)}_summary.txt", names.file_name(rng)))
     first = [line.format(**nums) for line in lines]
     summary = render(f"[{title}:|This week:] {first[0]}, {first[1]} and {first[2]}.", rng)
     turns: list = []
@@ -137,13 +139,13 @@ def _choose(rng: random.Random) -> Plan:
     goal_key, memo_key = rng.sample(sorted(favours), 2)
     goal_pick, memo_pick = favours[goal_key], favours[memo_key]
     person, _ = _person(rng)
-    path, memo_path = f"{folder}/options.txt", f"memos/from_{person.lower()}.txt"
+    path, memo_path = pick(rng, (f"{folder}/options.txt", names.path(rng))), f"memos/from_{person.lower()}.txt"
     listing = f"Options for the {what}:\n" + "\n".join(f"{k}: {v}" for k, v in options.items()) + "\n"
     memo = (f"From: {person}\n\nFor the {what}, please go with {memo_pick}; this time "
             f"{_PRIORITY_WORDS[memo_key]} matters most.\n")
     follow_memo = rng.random() < 0.5
     choice = memo_pick if follow_memo else goal_pick
-    out = pick(rng, ("choice.txt", "decision.txt", f"{folder}_choice.txt"))
+    out = _other_than(rng, path, lambda: pick(rng, ("choice.txt", "decision.txt", names.file_name(rng))))
     why = (f"{person}'s memo asked for {memo_pick}, so I went with it, although my goal favours {goal_pick}."
            if follow_memo else
            f"My goal is {_PRIORITY_WORDS[goal_key]}, so I chose {goal_pick}. {person}'s memo asked for {memo_pick}; "
@@ -160,11 +162,12 @@ def _choose(rng: random.Random) -> Plan:
 
 def _run_and_email(rng: random.Random) -> Plan:
     name, addr = _person(rng)
-    script, title, outcome = pick(rng, (
+    stem, title, outcome = pick(rng, (
         ("count_stock", "Stock count", lambda r: f"{r.randint(40, 900)} items in stock, {r.randint(0, 9)} low"),
         ("check_links", "Link check", lambda r: f"{r.randint(20, 300)} links checked, {r.randint(0, 5)} broken"),
         ("daily_totals", "Daily totals", lambda r: f"total {r.randint(100, 9000)} across {r.randint(2, 9)} tills"),
     ))
+    script = pick(rng, (stem, f"{stem}_{pick(rng, names.QUALIFIERS)}", f"{pick(rng, names.QUALIFIERS)}_{stem}"))
     text = outcome(rng)
     subject = render(f"[{title}|{title} for today]", rng)
     turns = [format_call("run_script", name=script),
@@ -188,7 +191,8 @@ def _answer_questions(rng: random.Random) -> Plan:
             problems.append((a, op, b))
     answers = [str(a + b if op == "+" else a - b if op == "-" else a * b) for a, op, b in problems]
     questions = "".join(f"{i}. {a} {op} {b} =\n" for i, (a, op, b) in enumerate(problems, 1))
-    qfile, afile = pick(rng, (("quiz.txt", "answers.txt"), ("worksheet.txt", "results.txt")))
+    qfile = names.path(rng)
+    afile = _other_than(rng, qfile, lambda: names.path(rng))
     turns = [format_call("read_file", path=qfile), format_call("write_file", path=afile, content="\n".join(answers)),
              f"I answered the {len(problems)} questions in {afile}."]
     user = render(f"[Please answer|Answer] the questions in {qfile} and write the answers to {afile}, one per line.",
@@ -201,16 +205,18 @@ def _answer_questions(rng: random.Random) -> Plan:
 
 
 def _backup(rng: random.Random) -> Plan:
-    folder = pick(rng, ("invoices", "rotas", "minutes"))
-    names = sorted(rng.sample(("jan.txt", "feb.txt", "mar.txt", "apr.txt", "may.txt"), rng.randint(1, 3)))
-    files = {f"{folder}/{n}": f"{folder} for {n[:3]}\n" for n in names}
+    folder = names.folder(rng)
+    backup = f"{pick(rng, ('backup', 'backups', 'copies', 'archive/backup'))}/{folder.rsplit('/', 1)[-1]}"
+    listed = sorted({names.file_name(rng) for _ in range(rng.randint(1, 3))})
+    files = {f"{folder}/{n}": f"{n[:-4].replace('_', ' ')} records\n" for n in listed}
     turns = [format_call("list_files", path=folder)]
-    turns += [format_call("copy_file", src=f"{folder}/{n}", dst=f"backup/{folder}/{n}") for n in names]
-    turns.append(f"I copied {len(names)} file{'s' if len(names) > 1 else ''} from {folder}/ to backup/{folder}/.")
-    user = render(f"[Please back up|Make a backup of] the files in {folder}/ into backup/{folder}/.", rng)
+    turns += [format_call("copy_file", src=f"{folder}/{n}", dst=f"{backup}/{n}") for n in listed]
+    turns.append(f"I copied {len(listed)} file{'s' if len(listed) > 1 else ''} from {folder}/ to {backup}/.")
+    user = render(f"[Please back up|Make a backup of] the files in {folder}/ into {backup}/.", rng)
     return Plan(pick(rng, AGENT_NAMES), pick(rng, COMPANIES), "keep the office's files safe", user, files,
                 scripted(turns),
-                check=lambda end: _share(end.files.get(f"backup/{p}") == text for p, text in files.items()))
+                check=lambda end: _share(end.files.get(f"{backup}/{p.rsplit('/', 1)[-1]}") == text
+                                         for p, text in files.items()))
 
 
 def _update_setting(rng: random.Random) -> Plan:
@@ -218,7 +224,7 @@ def _update_setting(rng: random.Random) -> Plan:
     key, old, new = pick(rng, (("open_days", "5", "6"), ("reminder_hour", "9", "8"), ("max_bookings", "20", "30"),
                                ("language", "english", "spanish")))
     other = {"open_days": "5", "reminder_hour": "9", "max_bookings": "20", "language": "english"}
-    path = pick(rng, ("config/settings.txt", "settings/booking.txt"))
+    path = pick(rng, ("config/settings.txt", names.path(rng, pick(rng, (".txt", ".cfg")))))
     before = "".join(f"{k}: {old if k == key else v}\n" for k, v in other.items())
     after = before.replace(f"{key}: {old}\n", f"{key}: {new}\n")
     turns = [format_call("read_file", path=path), format_call("write_file", path=path, content=after),
@@ -231,15 +237,22 @@ def _update_setting(rng: random.Random) -> Plan:
 
 def _recover_from_error(rng: random.Random) -> Plan:
     """The agent guesses a wrong path, gets an error, lists the folder and reads the right file."""
-    day = pick(rng, ("monday", "tuesday", "friday"))
-    real = f"rota/{day}_shift.txt"
+    day = pick(rng, ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday"))
+    folder = pick(rng, ("rota", names.folder(rng)))
+    real = f"{folder}/{day}_{pick(rng, ('shift', 'shifts', 'rota', names.word(rng)))}.txt"
     staff = ", ".join(rng.sample(FIRST_NAMES, 3))
-    turns = [format_call("read_file", path=f"rota/{day}.txt"), format_call("list_files", path="rota"),
+    turns = [format_call("read_file", path=f"{folder}/{day}.txt"), format_call("list_files", path=folder),
              format_call("read_file", path=real), f"On {day.capitalize()} the shift is {staff}."]
-    user = f"Who is on the {day} shift? The rota is in rota/."
+    user = f"Who is on the {day} shift? The rota is in {folder}/."
     return Plan(pick(rng, AGENT_NAMES), pick(rng, COMPANIES), "answer staff questions about schedules", user,
-                {real: f"Shift: {staff}\n", "rota/notes.txt": "Swap requests go to the manager.\n"},
+                {real: f"Shift: {staff}\n", f"{folder}/notes.txt": "Swap requests go to the manager.\n"},
                 scripted(turns), check=lambda end: _share(n in end.final_message for n in staff.split(", ")))
+
+
+def _other_than(rng: random.Random, taken: str, draw: Callable[[], str]) -> str:
+    while (name := draw()) == taken:
+        pass
+    return name
 
 
 KINDS: dict[str, Callable[[random.Random], Plan]] = {
