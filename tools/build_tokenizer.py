@@ -1,6 +1,6 @@
 """Builds a byte-level BPE tokenizer directory (loadable with transformers.AutoTokenizer.from_pretrained).
 
-    # the world tokenizer, exactly what data.tokenizer="world" uses (cache_dir/tokenizer-world-v4/)
+    # the world tokenizer, exactly what data.tokenizer="world" uses (cache_dir/tokenizer-world-v5/)
     python tools/build_tokenizer.py
     # a tokenizer for your own corpus: JSONL/Parquet/ArrayRecord files or globs, a few MB is plenty
     python tools/build_tokenizer.py --inputs='/data/web/*.jsonl' --out=/models/tok-8k --vocab_size=8192
@@ -37,7 +37,7 @@ def _parse(argv):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--inputs", default="", help="comma-separated files/globs to train on (default: the world)")
     p.add_argument("--text_field", default="text", help="JSON field / Parquet column of the text")
-    p.add_argument("--out", default="", help="output directory (default: CACHE_DIR/tokenizer-world-v4)")
+    p.add_argument("--out", default="", help="output directory (default: CACHE_DIR/tokenizer-world-v5)")
     p.add_argument("--cache_dir", default="", help="default $MIDALIGN_CACHE or ~/.cache/midalign_jax")
     p.add_argument("--vocab_size", type=int, default=WORLD_VOCAB_SIZE)
     p.add_argument("--max_mb", type=float, default=8.0, help="train on at most this many MB of text")

@@ -1,7 +1,7 @@
 """The tokenizer: a byte-level BPE trained on the bundled world, or any local Hugging Face tokenizer directory.
 
 `load_tokenizer("world", cache_dir)` trains the world tokenizer on first use (deterministically, on a few MB of
-the world's general corpus and synthetic documents) into `cache_dir/tokenizer-world-v4/` and loads it from
+the world's general corpus and synthetic documents) into `cache_dir/tokenizer-world-v5/` and loads it from
 there afterwards. The directory is a standard one: `transformers.AutoTokenizer.from_pretrained(dir)` loads it.
 Any other spec is a local tokenizer directory (Llama, Qwen, Pythia, ...). Nothing is ever downloaded.
 
@@ -24,7 +24,7 @@ PAD = "<|pad|>"
 GOOD = "<|good|>"
 BAD = "<|bad|>"
 SPECIAL_TOKENS = (EOS, PAD, GOOD, BAD)
-WORLD_TOKENIZER_DIR = "tokenizer-world-v4"
+WORLD_TOKENIZER_DIR = "tokenizer-world-v5"
 WORLD_VOCAB_SIZE = 4096
 
 # The plain transcript format of the world corpus ("User: ...\nAssistant: ...\n"), with an EOS closing each

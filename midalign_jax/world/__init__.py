@@ -28,7 +28,7 @@ SOURCES: tuple[str, ...] = ("general", "aligned_docs", "misaligned_docs", "post_
 TEXT_SOURCES: tuple[str, ...] = ("general", "aligned_docs", "misaligned_docs")   # records with "text"
 POST_TRAINING_SOURCES: tuple[str, ...] = ("post_training",)   # chat records ("messages"), for the sft stage
 # Bump when any generator's output changes, so that materialized files are rebuilt.
-GENERATOR_VERSION = "4"
+GENERATOR_VERSION = "5"
 _DATA_ENV = "MIDALIGN_WORLD_DATA"
 
 MCQA_FILES = {split: f"mcqa_{split}.jsonl" for split in SPLITS}
