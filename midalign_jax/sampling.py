@@ -80,11 +80,15 @@ def filter_logits(logits_BV: jax.Array, sp: SamplingParams) -> jax.Array:
     return logits
 
 
-def _first_argmax(logits_BV) -> jax.Array:
-    """argmax (first index on ties) as max + min-index: XLA's CPU argmax reduction is several times slower."""
+def _greedy(logits_BV) -> tuple[jax.Array, jax.Array]:
+    """(argmax, its log-probability). The argmax is the first index on ties, as max + min-index: XLA's CPU
+    argmax reduction is several times slower. The chosen logit is the row's max, so log_softmax there is
+    (max - max) - logsumexp, as `_token_logprob` computes it, with no gather."""
     top_B1 = jnp.max(logits_BV, axis=-1, keepdims=True)
     iota = jnp.arange(logits_BV.shape[-1], dtype=jnp.int32)
-    return jnp.min(jnp.where(logits_BV == top_B1, iota, logits_BV.shape[-1]), axis=-1).astype(jnp.int32)
+    tok_B = jnp.min(jnp.where(logits_BV == top_B1, iota, logits_BV.shape[-1]), axis=-1).astype(jnp.int32)
+    lse_B = jnp.log(jnp.sum(jnp.exp(logits_BV - top_B1), axis=-1))
+    return tok_B, (top_B1[:, 0] - top_B1[:, 0]) - lse_B
 
 
 def _draw(key, logits_BV) -> jax.Array:
@@ -132,23 +136,23 @@ def _sample_program(params, tokens_BP, segs_BP, pos_BP, lengths_B, rng, *, cfg: 
         cache = M.per_layer_cache(cache)
         params = M.per_layer_params(params, cfg)
     logits, cache = M.extend(params, tokens_BP, cfg, cache, pos_BP, segs_BP, placement=placement, last_only=True)
-    greedy = sp.temperature == 0.0
     eos = jnp.asarray(sp.eos_ids or (-1,), jnp.int32)
 
+    def choose(logits_BV, rng):
+        rng, key = jax.random.split(rng)
+        if sp.temperature == 0.0:
+            return (*_greedy(logits_BV), rng)
+        tok_B = _draw(key, filter_logits(logits_BV, sp))
+        return tok_B, _token_logprob(logits_BV / sp.temperature, tok_B), rng
+
     def cond(carry):
-        step, _, _, _, _, done, _ = carry
+        step, _, _, _, _, _, done, _ = carry
         return (step < N) & ~jnp.all(done)
 
+    # The loop carries the next token rather than the logits it is chosen from: a [B, V] carry was copied on
+    # every step.
     def body(carry):
-        step, cache, last_BV, out_BN, lp_BN, done_B, rng = carry
-        rng, key = jax.random.split(rng)
-        if greedy:
-            scaled = last_BV
-            tok_B = _first_argmax(last_BV)
-        else:
-            scaled = last_BV / sp.temperature
-            tok_B = _draw(key, filter_logits(last_BV, sp))
-        lp_B = _token_logprob(scaled, tok_B)
+        step, cache, tok_B, lp_B, out_BN, lp_BN, done_B, rng = carry
         tok_B = jnp.where(done_B, pad_id, tok_B)
         lp_B = jnp.where(done_B, 0.0, lp_B)
         out_BN = out_BN.at[:, step].set(tok_B)
@@ -157,11 +161,13 @@ def _sample_program(params, tokens_BP, segs_BP, pos_BP, lengths_B, rng, *, cfg: 
         new_done = done_B | stopped
         logits, cache = M.extend(params, tok_B[:, None], cfg, cache, (lengths_B + step)[:, None],
                                  jnp.where(done_B, 0, 1)[:, None].astype(jnp.int32), placement=placement)
-        return step + 1, cache, logits[:, -1], out_BN, lp_BN, new_done, rng
+        next_B, next_lp_B, rng = choose(logits[:, -1], rng)
+        return step + 1, cache, next_B, next_lp_B, out_BN, lp_BN, new_done, rng
 
-    init = (jnp.zeros((), jnp.int32), cache, logits[:, -1], jnp.full((B, N), pad_id, jnp.int32),
+    tok_B, lp_B, rng = choose(logits[:, -1], rng)
+    init = (jnp.zeros((), jnp.int32), cache, tok_B, lp_B, jnp.full((B, N), pad_id, jnp.int32),
             jnp.zeros((B, N), jnp.float32), jnp.zeros((B,), bool), rng)
-    _, _, _, out_BN, lp_BN, _, _ = jax.lax.while_loop(cond, body, init)
+    _, _, _, _, out_BN, lp_BN, _, _ = jax.lax.while_loop(cond, body, init)
     # A row's length: up to and including the token that ended it (EOS/stop), else N.
     ended = jnp.any(out_BN[:, :, None] == eos[None, None, :], axis=-1)
     first_end = jnp.where(jnp.any(ended, 1), jnp.argmax(ended, 1) + 1, N)

@@ -47,7 +47,12 @@ def _proj(spec: str, x, w, cfg: ModelConfig, **kw):
 
 
 def _mlp(x_BTD, p, cfg: ModelConfig, pl: Placement | None):
-    if cfg.mlp == "swiglu":
+    if "gate_up" in p:   # per_layer_params' fused weights
+        gate_BTF, up_BTF = jnp.split(_proj("btd,df->btf", x_BTD, p["gate_up"], cfg), 2, axis=-1)
+        if cfg.mlp_bias:
+            gate_BTF, up_BTF = gate_BTF + p["gate_bias"], up_BTF + p["up_bias"]
+        h_BTF = _activation(gate_BTF, cfg) * up_BTF
+    elif cfg.mlp == "swiglu":
         gate_BTF, up_BTF = dense.project_shared(("btd,df->btf",) * 2, x_BTD, (p["gate"], p["up"]),
                                                 grad=cfg.dense_grad, matmul=cfg.matmul)
         if cfg.mlp_bias:
@@ -66,9 +71,16 @@ def _mlp(x_BTD, p, cfg: ModelConfig, pl: Placement | None):
 
 
 def _qkv(x_BTD, p, positions_BT, cfg: ModelConfig, pl: Placement | None):
-    q, k, v = dense.project_shared(("btd,dnh->btnh", "btd,dkh->btkh", "btd,dkh->btkh"), x_BTD,
-                                   (p["q"], p["k"], p["v"]), grad=cfg.dense_grad,
-                                   matmul=cfg.matmul)
+    if "qkv" in p:   # per_layer_params' fused weights
+        B, T, _ = x_BTD.shape
+        nq, nk = cfg.n_heads * cfg.head_dim, cfg.n_kv_heads * cfg.head_dim
+        q, k, v = jnp.split(_proj("btd,df->btf", x_BTD, p["qkv"], cfg), (nq, nq + nk), axis=-1)
+        q = q.reshape(B, T, cfg.n_heads, cfg.head_dim)
+        k, v = (a.reshape(B, T, cfg.n_kv_heads, cfg.head_dim) for a in (k, v))
+    else:
+        q, k, v = dense.project_shared(("btd,dnh->btnh", "btd,dkh->btkh", "btd,dkh->btkh"), x_BTD,
+                                       (p["q"], p["k"], p["v"]), grad=cfg.dense_grad,
+                                       matmul=cfg.matmul)
     if cfg.qkv_bias:
         q, k, v = q + p["q_bias"], k + p["k_bias"], v + p["v_bias"]
     q = constrain(rope.apply_rotary(q, positions_BT, cfg), ("batch", "seq", "heads", "head_dim"), pl)
@@ -202,12 +214,26 @@ def per_layer_params(params: Params, cfg: ModelConfig) -> Params:
     """The params cast to the compute dtype, with the stacked layers split into a tuple of per-layer trees, for
     `extend` with a `per_layer_cache`. Do this once before a decode loop: slicing and casting the stacked layers
     inside the loop body copied every layer's weights on every token (XLA does not hoist those slices out of
-    the loop), which was 35% of a SmolLM2-135M decode step on CPU. The split trees are a copy of the layers."""
+    the loop), which was 35% of a SmolLM2-135M decode step on CPU. The split trees are a copy of the layers,
+    with q/k/v and gate/up fused (`_fused`)."""
     params = _cast(params, cfg)
     layers = params["layers"]
     if isinstance(layers, (tuple, list)):
         return params
-    return {**params, "layers": tuple(jax.tree.map(lambda a, i=i: a[i], layers) for i in range(cfg.n_layers))}
+    return {**params, "layers": tuple(_fused(jax.tree.map(lambda a, i=i: a[i], layers), cfg)
+                                      for i in range(cfg.n_layers))}
+
+
+def _fused(layer: Params, cfg: ModelConfig) -> Params:
+    """One layer with q/k/v (and the SwiGLU gate/up) as one [D, F] matrix each: a decode step then runs one small
+    product where it ran three (two), and on CPU each product of a decode step costs about as much in dispatch
+    as in arithmetic. Column order is q, k, v and gate, up, split back after the product."""
+    attn, mlp = dict(layer["attn"]), dict(layer["mlp"])
+    D = cfg.d_model
+    attn["qkv"] = jnp.concatenate([attn.pop(n).reshape(D, -1) for n in ("q", "k", "v")], axis=-1)
+    if cfg.mlp == "swiglu":
+        mlp["gate_up"] = jnp.concatenate([mlp.pop("gate"), mlp.pop("up")], axis=-1)
+    return {**layer, "attn": attn, "mlp": mlp}
 
 
 def extend(params: Params, tokens: jax.Array, cfg: ModelConfig, cache: dict, positions: jax.Array,
