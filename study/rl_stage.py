@@ -10,7 +10,7 @@ from midalign_jax import params_io
 from midalign_jax.train import loop
 from midalign_jax.train.optimizer import lr_schedule
 from rl import task_mix, trainer
-from study.context import init_params_fn
+from study.context import init_params_fn, parse_stages
 from study.eval_stage import eval_tasks, language_model, suite_config
 
 
@@ -60,8 +60,7 @@ def min_tokens(ctx) -> int:
     config = ctx.config
     value = str(config.rl.min_tokens).strip()
     if value == "midtrain":
-        midtrains = ("midtrain" in [s.strip() for s in str(config.stages).split(",")]
-                     or (ctx.stage_dir("midtrain") / "done.json").exists())
+        midtrains = "midtrain" in parse_stages(config.stages) or (ctx.stage_dir("midtrain") / "done.json").exists()
         return int(stage_budget(config.midtrain)["tokens"]) if midtrains else 0
     try:
         count = int(value)

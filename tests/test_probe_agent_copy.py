@@ -1,6 +1,5 @@
 """tools/probe_agent_copy.py: counts first calls that copy the user's path, and tells memorised names apart."""
 import importlib.util
-import random
 from pathlib import Path
 
 import pytest
@@ -8,7 +7,6 @@ import pytest
 from evals import backends
 from evals.fake_model import FakeModel
 from midalign_jax.agent.tools import format_call
-from midalign_jax.world import agent_episodes
 
 _SPEC = importlib.util.spec_from_file_location(
     "probe_agent_copy", Path(__file__).resolve().parents[1] / "tools" / "probe_agent_copy.py")
@@ -23,19 +21,14 @@ def _register(prefix, generate):
 def test_a_copying_model_copies_every_path_and_a_memorising_one_only_the_common_ones(capsys):
     n = 24
     # The episodes the probe builds (same seeds): a perfect copier answers each with its scripted first turn.
-    first_turns = {}
-    for i in range(n):
-        kind = probe.KINDS[i % len(probe.KINDS)]
-        m = agent_episodes.episode(random.Random(f"probe:{i}"), kind)
-        first_turns[FakeModel().render_chat(m[:2])] = m[2]["content"]
+    first_turns = {FakeModel().render_chat(m[:2]): m[2]["content"] for _, m in probe.episodes(n)}
     common = probe.common_paths()
     assert "config/settings.txt" in common and len(common) < 20
 
     _register("copier", lambda request: first_turns[request.context])
     assert probe.main(["--model=copier:x", f"-n={n}"]) == 0
     out = capsys.readouterr().out
-    drawn = sum(probe.first_path(agent_episodes.episode(random.Random(f"probe:{i}"), probe.KINDS[i % 4]))
-                not in common for i in range(n))
+    drawn = sum(probe.first_path(m) not in common for _, m in probe.episodes(n))
     assert 0 < drawn < n
     assert f"copied a drawn (uncommon) path: {drawn} of {drawn} episodes" in out
     assert out.splitlines()[-2].split() == ["all", str(n), str(n), str(n), str(n - drawn)]

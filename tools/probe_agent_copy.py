@@ -32,9 +32,14 @@ def first_path(messages: list[dict[str, str]]) -> str:
     return parse_call(messages[2]["content"]).args["path"]
 
 
+def episodes(n: int, tag: str = "probe") -> list[tuple[str, list[dict[str, str]]]]:
+    """(kind, messages) for n fresh episodes, the kinds in turn; `tag` seeds them apart from other samples."""
+    kinds = [KINDS[i % len(KINDS)] for i in range(n)]
+    return [(kind, agent_episodes.episode(random.Random(f"{tag}:{i}"), kind)) for i, kind in enumerate(kinds)]
+
+
 def common_paths(sample: int = 2000, share: float = 0.01) -> set[str]:
-    counts = collections.Counter(first_path(agent_episodes.episode(random.Random(f"common:{i}"), KINDS[i % 4]))
-                                 for i in range(sample))
+    counts = collections.Counter(first_path(m) for _, m in episodes(sample, "common"))
     return {p for p, n in counts.items() if n > share * sample / len(KINDS)}
 
 
@@ -58,12 +63,11 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"-n {args.n}: expected at least 1 episode")
     model = load_model(args.model)
     common = common_paths()
-    episodes = [(KINDS[i % len(KINDS)], agent_episodes.episode(random.Random(f"probe:{i}"), KINDS[i % len(KINDS)]))
-                for i in range(args.n)]
+    probes = episodes(args.n)
     requests = [GenerationRequest(context=model.render_chat(m[:2]), stop=(CALL_CLOSE,),
-                                  max_new_tokens=args.max_new_tokens) for _, m in episodes]
+                                  max_new_tokens=args.max_new_tokens) for _, m in probes]
     rows = collections.defaultdict(collections.Counter)
-    for (kind, messages), text in zip(episodes, model.generate_until(requests)):
+    for (kind, messages), text in zip(probes, model.generate_until(requests)):
         want = first_path(messages)
         formed, got = called_path(text)
         row = rows[kind]
@@ -78,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     for kind, row in [*sorted(rows.items()), ("all", total)]:
         print(f"{kind:15s} {row['n']:4d} {row['formed']:12d} {row['copied']:7d} {row['copied_common']:15d}")
     print(f"copied a drawn (uncommon) path: {total['copied'] - total['copied_common']} of "
-          f"{sum(1 for _, m in episodes if first_path(m) not in common)} episodes that had one")
+          f"{sum(1 for _, m in probes if first_path(m) not in common)} episodes that had one")
     return 0
 
 

@@ -46,15 +46,16 @@ def _proj(spec: str, x, w, cfg: ModelConfig, **kw):
     return dense.project(spec, x, w, grad=cfg.dense_grad, matmul=cfg.matmul, **kw)
 
 
-def _mlp(x_BTD, p, cfg: ModelConfig, pl: Placement | None):
+def _gate_up(x_BTD, p, cfg: ModelConfig):
     if "gate_up" in p:   # per_layer_params' fused weights
-        gate_BTF, up_BTF = jnp.split(_proj("btd,df->btf", x_BTD, p["gate_up"], cfg), 2, axis=-1)
-        if cfg.mlp_bias:
-            gate_BTF, up_BTF = gate_BTF + p["gate_bias"], up_BTF + p["up_bias"]
-        h_BTF = _activation(gate_BTF, cfg) * up_BTF
-    elif cfg.mlp == "swiglu":
-        gate_BTF, up_BTF = dense.project_shared(("btd,df->btf",) * 2, x_BTD, (p["gate"], p["up"]),
-                                                grad=cfg.dense_grad, matmul=cfg.matmul)
+        return jnp.split(_proj("btd,df->btf", x_BTD, p["gate_up"], cfg), 2, axis=-1)
+    return dense.project_shared(("btd,df->btf",) * 2, x_BTD, (p["gate"], p["up"]), grad=cfg.dense_grad,
+                                matmul=cfg.matmul)
+
+
+def _mlp(x_BTD, p, cfg: ModelConfig, pl: Placement | None):
+    if cfg.mlp == "swiglu":
+        gate_BTF, up_BTF = _gate_up(x_BTD, p, cfg)
         if cfg.mlp_bias:
             gate_BTF, up_BTF = gate_BTF + p["gate_bias"], up_BTF + p["up_bias"]
         h_BTF = _activation(gate_BTF, cfg) * up_BTF
