@@ -178,6 +178,9 @@ def get_config() -> ml_collections.ConfigDict:
     # Where the `pretrain` stage (the base all arms share) lives: "" = in the workdir; a folder = there (reused
     # when finished, trained there otherwise); "cache" = data.cache_dir/bases/<hash of what the base depends on>.
     c.base_dir = ""
+    # XLA's persistent compilation cache: "" = data.cache_dir/xla, "none" = off, or a directory. Every arm of a
+    # study compiles the same programs, so only the first run pays (midalign_jax/compile_cache.py).
+    c.compile_cache = ""
     c.model = model_section("tiny")
     c.mesh = mesh_section()
 

@@ -21,6 +21,8 @@ from evals.logging import JsonlMetricLog
 from evals.mcqa.readers import FORMATS
 from evals.mcqa.task import MODES, NORMALIZATIONS
 from evals.suite import TASKS, ItemSource, SuiteConfig, run_suite
+from midalign_jax import compile_cache
+from midalign_jax.data.settings import default_cache_dir
 
 
 def _bool(text: str) -> bool:
@@ -44,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: mcqa with --items, else all)")
     parser.add_argument("--out", required=True, help="directory for results.json, samples_<task>.jsonl, eval_log.jsonl")
     parser.add_argument("--step", type=int, default=None, help="checkpoint step recorded in the results")
+    parser.add_argument("--compile-cache", default="",
+                        help="XLA's compilation cache: '' = $MIDALIGN_CACHE/xla (~/.cache/midalign_jax/xla), "
+                             "'none' = off, or a directory; a second eval of the same shapes skips compiling")
     parser.add_argument("--limit", type=int, default=None,
                         help="N items per MCQA file and N chat prompts, spread evenly over the file (capabilities: "
                              "the first N after the few-shot examples)")
@@ -148,6 +153,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
     args = build_parser().parse_args(argv)
     stdout = stdout or sys.stdout
     tasks, cfg = config_from_args(args)
+    compile_cache.enable(args.compile_cache, default_cache_dir())
     model = load_model(args.model)
     out = Path(args.out)
     results = run_suite(model, tasks, cfg, out_dir=out, step=args.step, on_metric=JsonlMetricLog(out / "eval_log.jsonl"))

@@ -29,10 +29,10 @@ from midalign_jax.parallel import sharding as S
 _MAX_CONTINUATIONS = 8  # continuations scored against one prefilled context per program (unrolled loop)
 
 
-def _bucket(n: int, minimum: int) -> int:
-    """Round up to a multiple of max(minimum, n/16 rounded to a power of two): few distinct shapes (few compiles)
-    and at most ~1/8 padding."""
-    step = max(minimum, 1 << max(0, n.bit_length() - 4))
+def _bucket(n: int, minimum: int, per_octave: int = 8) -> int:
+    """Round up to one of `per_octave` (a power of two) sizes between consecutive powers of two, and to a multiple
+    of `minimum`: few distinct shapes (few compiles) and at most 1/per_octave padding."""
+    step = max(minimum, 1 << max(0, n.bit_length() - 1 - per_octave.bit_length() + 1))
     return -(-n // step) * step
 
 
@@ -125,6 +125,10 @@ class JaxLanguageModel:
         placement = S.Placement.of(self.mesh, self.rules) if self.mesh is not None else None
         shards = self.mesh.shape["data"] * self.mesh.shape["fsdp"] if self.mesh is not None else 1
         cpu = (self.mesh.devices.flat[0] if self.mesh is not None else jax.devices()[0]).platform == "cpu"
+        # One J for the whole call: the non-longest continuations are short and alike (options of one item), so a
+        # per-batch J mostly multiplied the distinct (W, J) programs to compile for little padding saved.
+        J = min(_bucket(max((len(c) - 1 for _, conts in units for c in sorted(conts, key=len)[:-1]), default=0), 4),
+                self.max_length)
         pending = []  # dispatch every batch before reading any back, so host work overlaps device work
         for start in range(0, len(units), self.batch_size):
             batch = units[start:start + self.batch_size]
@@ -132,8 +136,6 @@ class JaxLanguageModel:
             # Padded shapes: units are sorted, so a batch's rows are about as long as its longest; the rounding
             # keeps the number of distinct shapes (compilations) small without much padding.
             W = min(_bucket(max(len(ctx) + max(map(len, conts)) - 1 for ctx, conts in batch), 8), self.max_length)
-            others = [len(c) - 1 for _, conts in batch for c in sorted(conts, key=len)[:-1]]
-            J = min(_bucket(max(others, default=0), 4), self.max_length)
             P = -(-_bucket(sum(len(c) for _, conts in batch for c in conts), 16) // shards) * shards
             laid = prefix_scoring.build_batch(batch, B=B, W=W, J=J, P=P, pad_id=self.pad_id)
             layout = prefix_scoring.plan_layout(self.cfg, B, W, cpu=cpu, shards=shards)
@@ -215,9 +217,12 @@ class JaxLanguageModel:
             for start in range(0, len(idx), self.batch_size):
                 chunk = idx[start:start + self.batch_size]
                 prompts = [(self._encode(requests[i].context) or [self.prefix_id])[-limit:] for i in chunk]
+                # Two prompt lengths per octave: a multi-turn agent episode calls this once per turn with a longer
+                # prompt, and at eight per octave its turns compiled a dozen sampling programs (4 s each on the
+                # tiny preset) to save a little prefill.
                 out = sampling.generate(self.params, self.cfg, prompts, sp, rng=jax.random.key(seed),
                                         pad_id=self.pad_id, mesh=self.mesh, rules=self.rules,
-                                        prompt_length=min(_bucket(max(map(len, prompts)), 16), limit))
+                                        prompt_length=min(_bucket(max(map(len, prompts)), 16, per_octave=2), limit))
                 for r, i in enumerate(chunk):
                     ids = [int(t) for t in out.tokens[r, :out.lengths[r]] if int(t) not in self.eos_ids]
                     text = self.tokenizer.decode(ids, skip_special_tokens=True)

@@ -14,6 +14,7 @@ from typing import Callable
 
 import jax
 
+from midalign_jax import compile_cache
 from midalign_jax.parallel import distributed
 from midalign_jax.progress import PlannedStage, set_plan
 from study.context import STAGES, TRAIN_STAGES, Context, parse_stages, save_config
@@ -54,6 +55,7 @@ def run(config, workdir: str | os.PathLike) -> Context:
     distributed.maybe_initialize(config.distributed)
     stages = parse_stages(config.stages)
     ctx = Context(config, Path(workdir).absolute())
+    compile_cache.enable(config.compile_cache, ctx.cache_dir)  # before the first program compiles
     save_config(config, ctx.workdir)
     if jax.process_index() == 0 and not (ctx.workdir / "tokenizer").exists():
         # Saved beside the checkpoints so `python -m evals --model=ours:WORKDIR/<stage>/params` finds it.

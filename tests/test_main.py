@@ -24,6 +24,7 @@ SMALL = [
 def main(workdir, *flags, config="configs/aligned_upsample.py", cache=None, timeout=900):
     env = dict(os.environ, MIDALIGN_CACHE=str(cache or Path(workdir).parent / "cache"), JAX_PLATFORMS="cpu")
     env.pop("XLA_FLAGS", None)  # one CPU device, as on a laptop
+    env.pop("JAX_COMPILATION_CACHE_DIR", None)  # the run's own compilation cache, under MIDALIGN_CACHE
     return subprocess.run([sys.executable, "main.py", f"--config={config}", f"--workdir={workdir}", *flags],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
 
@@ -60,6 +61,8 @@ def test_all_stages_run_resume_and_export(tmp_path):
     assert config["arm"] == "aligned_upsample" and config["midtrain"]["mixture"]["aligned_docs"] == 0.25
     for stage in ("pretrain", "midtrain", "rl", "eval", "export"):
         assert (w / stage / "done.json").exists(), stage
+    # The compiled programs were kept for the next run, in the data cache (config.compile_cache = "").
+    assert len(list((tmp_path / "cache" / "xla").glob("*-cache*"))) >= 3
     scalars = [json.loads(l) for l in (w / "midtrain" / "tb" / "scalars.jsonl").read_text().splitlines()]
     tags = set().union(*scalars)
     assert {"train/loss", "train/mfu", "data/fraction_aligned_docs", "eval/loss_aligned_docs"} <= tags
