@@ -39,7 +39,12 @@ class SampleOutput:
 
 
 def _bucket(n: int, multiple: int = 16) -> int:
-    return max(multiple, -(-n // multiple) * multiple)
+    """The padded prompt length: a multiple of `multiple`; below it, the next power of two from 4. Short prompts
+    (an RL task's ``7 + 5 =`` is 4 tokens) padded to 16 made the sampler's cache and the RL update's rows twice
+    as long as the work in them; the powers of two add at most two programs."""
+    if n < multiple:
+        return min(multiple, max(4, 1 << max(n - 1, 0).bit_length()))
+    return -(-n // multiple) * multiple
 
 
 def left_pad(prompts: Sequence[Sequence[int]], pad_id: int, length: int | None = None):

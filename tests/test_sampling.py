@@ -46,6 +46,17 @@ def test_right_padded_input_gives_the_same_completions():
     np.testing.assert_array_equal(a.tokens, b.tokens)
 
 
+def test_short_prompts_pad_to_powers_of_two_and_the_padding_does_not_change_completions():
+    widths = {n: sampling.left_pad([[1] * n], 0)[0].shape[1] for n in (1, 4, 5, 9, 16, 17, 33)}
+    assert widths == {1: 4, 4: 4, 5: 8, 9: 16, 16: 16, 17: 32, 33: 48}
+    short = [[3, 4, 5], [12]]
+    sp = sampling.SamplingParams(max_new_tokens=6, temperature=0.0)
+    tight = sampling.generate(PARAMS, CFG, short, sp)
+    wide = sampling.generate(PARAMS, CFG, short, sp, prompt_length=16)
+    np.testing.assert_array_equal(tight.tokens, wide.tokens)
+    np.testing.assert_allclose(tight.logprobs, wide.logprobs, atol=1e-5)
+
+
 def test_eos_and_stop_sequences_end_rows_and_lengths_count_them():
     greedy = sampling.generate(PARAMS, CFG, PROMPTS[:1], sampling.SamplingParams(max_new_tokens=10, temperature=0))
     toks = greedy.tokens[0].tolist()
