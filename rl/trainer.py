@@ -45,11 +45,32 @@ def loss_config(rl_cfg):
 
 
 def _logits(params, batch, cfg, temperature, placement):
+    """Logits for the target columns the batch keeps: the last `mask.shape[1]` of the T - 1 (`trim_unscored`)."""
     # The last token predicts nothing that is scored, and attention is causal: the model runs on the others,
     # rather than slicing [B, T, V] logits (and padding their gradient back), 5% of a tiny-preset update.
     logits = M.forward(params, batch["tokens"][:, :-1], cfg, positions=batch["positions"][:, :-1],
-                       segment_ids=batch["segment_ids"][:, :-1], placement=placement)
+                       segment_ids=batch["segment_ids"][:, :-1], placement=placement, last=batch["mask"].shape[1])
     return logits / temperature
+
+
+def _targets(batch):
+    return batch["tokens"][:, batch["tokens"].shape[1] - batch["mask"].shape[1]:]
+
+
+TARGET_KEYS = ("mask", "old_logp", "ref_logp")
+
+
+def trim_unscored(batch: dict) -> dict:
+    """The batch with its target-column arrays (`TARGET_KEYS`, [B, T - 1]) cut to the columns from the first one
+    any row trains on, rounded up to a power of two (so a task has a few programs, not one per prompt length).
+    The head then runs on those columns only: a 4-token prompt's 3 columns are a quarter of an arithmetic row's,
+    whose completion is 8 tokens. Columns cut are masked everywhere, so the loss and its gradient are unchanged."""
+    mask = batch["mask"]
+    full = mask.shape[1]
+    scored = np.flatnonzero(mask.any(axis=0))
+    need = full - int(scored[0]) if scored.size else 1
+    keep = min(full, 1 << (need - 1).bit_length())
+    return {k: (v[:, full - keep:] if k in TARGET_KEYS else v) for k, v in batch.items()}
 
 
 def rl_update(state: TrainState, batch: dict, *, cfg: M.ModelConfig, tx, loss_cfg, temperature: float,
@@ -57,7 +78,7 @@ def rl_update(state: TrainState, batch: dict, *, cfg: M.ModelConfig, tx, loss_cf
     """One optimizer step of the policy-gradient loss on a (mini)batch of rollouts. Pure; jitted by the caller."""
     def loss_fn(params):
         logits = _logits(params, batch, cfg, temperature, placement)
-        logp = token_logprobs(logits, batch["tokens"][:, 1:])
+        logp = token_logprobs(logits, _targets(batch))
         loss, metrics = policy_loss(logp, batch["old_logp"], batch["adv"], batch["mask"],
                                     ref_logp_BT=batch.get("ref_logp"), **loss_cfg.policy_loss_kwargs())
         n = jnp.maximum(batch["mask"].sum(), 1.0)
@@ -71,7 +92,8 @@ def rl_update(state: TrainState, batch: dict, *, cfg: M.ModelConfig, tx, loss_cf
 
 
 def ref_logprobs(params, batch, *, cfg, temperature, placement=None):
-    return token_logprobs(_logits(params, batch, cfg, temperature, placement), batch["tokens"][:, 1:])
+    """[B, mask.shape[1]]: the reference's log-probs on the batch's kept target columns."""
+    return token_logprobs(_logits(params, batch, cfg, temperature, placement), _targets(batch))
 
 
 class _StepCounter:
@@ -239,10 +261,10 @@ def train_rl(*, rl_cfg, model_cfg: M.ModelConfig, tokenizer, mesh, rules, stage_
                                       rng=rng, pad_id=pad_id, rl_cfg=rl_cfg, mesh=mesh, rules=rules)
                 t_sample, t0 = t_sample + time.perf_counter() - t0, time.perf_counter()
                 adv = np.asarray(compute_advantages(jnp.asarray(ro.rewards_PG), loss_cfg.advantage, loss_cfg.eps))
-                batch = dict(ro.batch, adv=adv.reshape(-1).astype(np.float32))
+                batch = trim_unscored(dict(ro.batch, adv=adv.reshape(-1).astype(np.float32)))
                 if ref_params is not None:
                     batch["ref_logp"] = np.asarray(jref(ref_params, {k: batch[k] for k in
-                                                                      ("tokens", "segment_ids", "positions")}))
+                                                                      ("tokens", "segment_ids", "positions", "mask")}))
                 rows = slot.prompts * G
                 order = np.random.default_rng((seed, 11, step, k)).permutation(rows)
                 for epoch in range(epochs):

@@ -33,6 +33,42 @@ def test_learner_batch_aligns_completion_tokens_with_targets():
     assert b["positions"][1, P:].tolist() == [1, 2, 3]
 
 
+def test_trimming_unscored_columns_keeps_the_update_and_rounds_to_a_power_of_two():
+    import functools
+    import jax.numpy as jnp
+    from midalign_jax.train.optimizer import make_optimizer
+    from midalign_jax.train.step import TrainState
+    from rl.losses import loss_preset
+    rng = np.random.default_rng(0)
+    B, T = 6, 20
+    mask = np.zeros((B, T - 1), np.float32)
+    mask[:, 13:] = 1.0                     # 6 scored columns, the first at 13: 8 kept
+    mask[0, 17:] = 0.0
+    batch = {"tokens": rng.integers(1, len(TOK), (B, T)).astype(np.int32), "segment_ids": np.ones((B, T), np.int32),
+             "positions": np.tile(np.arange(T, dtype=np.int32), (B, 1)), "mask": mask,
+             "old_logp": np.where(mask > 0, -2.0, 0.0).astype(np.float32),
+             "ref_logp": np.where(mask > 0, -2.5, 0.0).astype(np.float32),
+             "adv": rng.normal(size=B).astype(np.float32)}
+    trimmed = trainer.trim_unscored(batch)
+    assert trimmed["mask"].shape == (B, 8) and trimmed["tokens"].shape == (B, T)
+    for key in trainer.TARGET_KEYS:
+        np.testing.assert_array_equal(trimmed[key], batch[key][:, -8:])
+    r = rl_cfg()
+    tx = make_optimizer(r)
+    params = M.init_params(CFG, jax.random.key(1))
+    state = TrainState(jnp.zeros((), jnp.int32), params, tx.init(params), jnp.zeros(2, jnp.uint32))
+    update = jax.jit(functools.partial(trainer.rl_update, cfg=CFG, tx=tx, loss_cfg=loss_preset("grpo"),
+                                       temperature=1.0))
+    full_state, full_m = update(state, batch)
+    trim_state, trim_m = update(state, trimmed)
+    for key in ("loss", "entropy", "logprob_mismatch", "grad_norm"):
+        np.testing.assert_allclose(trim_m[key], full_m[key], rtol=1e-5, atol=1e-7)
+    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6), trim_state.params,
+                 full_state.params)
+    none = dict(batch, mask=np.zeros_like(mask))
+    assert trainer.trim_unscored(none)["mask"].shape == (B, 1)
+
+
 @pytest.mark.parametrize("mesh", [(1, 1, 1), (2, 2, 2)])
 def test_logprob_mismatch_is_zero_when_sampler_and_learner_share_params(tmp_path, mesh):
     res = run(tmp_path, rl_cfg(steps=2, kl_coef=0.04), mesh=mesh,

@@ -150,8 +150,11 @@ def _logits(params, x_BTD, cfg: ModelConfig, pl: Placement | None):
 # ---------------------------------------------------------------------------------------------------- forward
 
 def forward(params: Params, tokens: jax.Array, cfg: ModelConfig, positions: jax.Array | None = None,
-            segment_ids: jax.Array | None = None, *, placement: Placement | None = None) -> jax.Array:
-    """Logits [batch, seq, vocab] in float32.
+            segment_ids: jax.Array | None = None, *, placement: Placement | None = None,
+            last: int | None = None) -> jax.Array:
+    """Logits [batch, seq, vocab] in float32; with `last`, of the last `last` positions only ([batch, last, vocab]),
+    for callers that score only a row's tail (an RL update scores completions): the head is most of a small
+    model's work per position.
 
     positions: [B, T] int (default 0..T-1); they drive the rotary angles, so packed documents restart at 0.
     segment_ids: [B, T] int (default all 1); attention stays within a segment, 0 marks padding.
@@ -177,6 +180,10 @@ def forward(params: Params, tokens: jax.Array, cfg: ModelConfig, positions: jax.
 
     x_BTD, _ = jax.lax.scan(_remat(layer, cfg), _embed(params, tokens_BT, pl), params["layers"],
                             unroll=_scan_unroll(cfg))
+    if last is not None:
+        if not 0 < last <= T:
+            raise ValueError(f"forward: last={last} must be in 1..{T} (the sequence length)")
+        x_BTD = x_BTD[:, T - last:]
     return _logits(params, x_BTD, cfg, pl)
 
 
