@@ -200,7 +200,8 @@ def get_config() -> ml_collections.ConfigDict:
     c.rl = rl_section()
     # One-digit facts in the fact-sheet format (``7 + 5 =``), half of them held out. The world's fact sheets
     # teach the facts but half are worksheets with the answers left blank, so the midtrained tiny model mostly
-    # writes the blank; RL teaches it to answer, which carries over to the held-out half (README, "RLVR").
+    # writes the blank. Light RL taught it to answer, which carried over to the held-out half; the default heavy
+    # RL memorises the trained half and the held-out half falls (README, "RLVR").
     c.rl.task_args = '{"digits": [1, 1], "test_fraction": 0.5, "style": "equation"}'
 
     c.eval = ml_collections.ConfigDict()
