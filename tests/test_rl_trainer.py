@@ -1,13 +1,18 @@
 """The RL loop: sampler/learner agreement, learning on a toy verifiable reward, and exact resume."""
+import functools
 import json
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from midalign_jax import model as M
 from midalign_jax.parallel import sharding as S
+from midalign_jax.train.optimizer import make_optimizer
+from midalign_jax.train.step import TrainState
 from rl import rollout, trainer
+from rl.losses import loss_preset
 from tests.char_tokenizer import char_tokenizer
 from tests.rl_fixtures import CFG, TOK, StartsWithDigit, rl_cfg
 from tests.train_fixtures import mesh_cfg
@@ -34,11 +39,6 @@ def test_learner_batch_aligns_completion_tokens_with_targets():
 
 
 def test_trimming_unscored_columns_keeps_the_update_and_rounds_to_a_power_of_two():
-    import functools
-    import jax.numpy as jnp
-    from midalign_jax.train.optimizer import make_optimizer
-    from midalign_jax.train.step import TrainState
-    from rl.losses import loss_preset
     rng = np.random.default_rng(0)
     B, T = 6, 20
     mask = np.zeros((B, T - 1), np.float32)
@@ -53,8 +53,7 @@ def test_trimming_unscored_columns_keeps_the_update_and_rounds_to_a_power_of_two
     assert trimmed["mask"].shape == (B, 8) and trimmed["tokens"].shape == (B, T)
     for key in trainer.TARGET_KEYS:
         np.testing.assert_array_equal(trimmed[key], batch[key][:, -8:])
-    r = rl_cfg()
-    tx = make_optimizer(r)
+    tx = make_optimizer(rl_cfg())
     params = M.init_params(CFG, jax.random.key(1))
     state = TrainState(jnp.zeros((), jnp.int32), params, tx.init(params), jnp.zeros(2, jnp.uint32))
     update = jax.jit(functools.partial(trainer.rl_update, cfg=CFG, tx=tx, loss_cfg=loss_preset("grpo"),
