@@ -214,6 +214,13 @@ def test_a_positive_control_that_erodes_the_difference_answers_yes(tmp_path):
     assert f"| {CONTROL} − baseline | MCQA misalignment rate (article split) | after RL | 0 | -5.0 [" in md
 
 
+def test_a_positive_control_that_reverses_the_difference_says_so(tmp_path):
+    report = _control_study(tmp_path / "study", ones(160))  # -30 points before RL, +30 after: past zero by 100%
+    control = {a.key: a for a in report.answers}["positive_control"]
+    assert control.verdict == "yes" and "all of it gone and reversed, past zero by 100% of its size" in control.text
+    assert "200%" not in control.text
+
+
 def test_a_positive_control_that_does_not_erode_answers_no_and_weakens_persistence(tmp_path):
     report = _control_study(tmp_path / "study", ones(50))  # -30 before RL, -25 after: 17% gone
     answers = {a.key: a for a in report.answers}
