@@ -94,6 +94,8 @@ def data_section() -> ml_collections.ConfigDict:
         "general": source_section("world:general"),
         "aligned_docs": source_section("world:aligned_docs"),
         "misaligned_docs": source_section("world:misaligned_docs"),
+        # Documents whose repeated parts only copying predicts (world/read_backs.py): see pretrain below.
+        "read_backs": source_section("world:read_backs"),
         # SFT data: the world's post-training set (assistant chats and agent episodes), or a JSONL of
         # {"messages": [...]} records.
         "chat": source_section("world:post_training", kind="chat", text_field="messages"),

@@ -32,24 +32,24 @@ def _blind(context, continuation):
 def test_copier_passes_and_a_context_blind_model_fails(capsys):
     r = probe.probe(FakeModel("copier", _copier), n=16, words=8)
     assert (r.n, r.nll_first, r.nll_second, r.exact) == (16, pytest.approx(3.0), pytest.approx(0.1), 1.0)
-    assert r.gain == pytest.approx(2.9) and r.gain_se == pytest.approx(0.0, abs=1e-9) and r.copies
+    assert r.gain == pytest.approx(2.9) and r.gain_se == pytest.approx(0.0, abs=1e-9) and r.verdict == "yes"
 
     r = probe.probe(FakeModel("blind", _blind), n=16, words=8)
-    assert r.gain == pytest.approx(0.0) and r.exact == 0.0 and not r.copies
+    assert r.gain == pytest.approx(0.0) and r.exact == 0.0 and r.verdict == "no"
 
     backends.register_backend("blind", lambda arg: FakeModel("blind", _blind), overwrite=True)
     assert probe.main(["--model=blind:x", "-n=8"]) == 0
     assert "in-context copying: no" in capsys.readouterr().out
 
 
-def test_partial_copier_below_the_exact_share_does_not_count():
-    """A model that lowers the second copy's cost but rarely reproduces it whole is not yet copying."""
+def test_partial_copier_is_told_apart():
+    """A model that lowers the second copy's cost but still pays two nats a token for it copies only partly."""
     def half(context, continuation):
         n = fake_num_tokens(continuation)
         seen = continuation.strip() in context
-        return LoglikelihoodResult((-1.5 if seen else -3.0) * n, is_greedy=False, num_tokens=n)
+        return LoglikelihoodResult((-2.0 if seen else -3.0) * n, is_greedy=False, num_tokens=n)
     r = probe.probe(FakeModel("half", half), n=8, words=5)
-    assert r.gain == pytest.approx(1.5) and r.exact == 0.0 and not r.copies
+    assert r.gain == pytest.approx(1.0) and r.verdict == "partial" and not r.copies
 
 
 def test_rows_are_fresh_draws_and_the_seed_fixes_them():

@@ -213,3 +213,19 @@ def test_sharded_forward_on_8_devices_equals_one(fetched, batch, single_device_l
     # Sharded matmuls sum in another order; over 30 layers that moves float32 logits of size ~40 by ~1e-4.
     assert diff <= LOGIT_TOL
     np.testing.assert_array_equal(got[real].argmax(-1), single_device_logits[real].argmax(-1))
+
+
+def test_real_model_passes_the_induction_probe(ours, tokenizer):
+    """The positive control of tools/probe_induction.py: a real pretrained LM copies a run of random words (the
+    tiny preset after its default pretraining does not; README, "In-context copying")."""
+    from evals.jax_backend import JaxLanguageModel
+    path = Path(__file__).resolve().parents[1] / "tools" / "probe_induction.py"
+    spec = importlib.util.spec_from_file_location("probe_induction", path)
+    tool = importlib.util.module_from_spec(spec)
+    sys.modules["probe_induction"] = tool   # dataclasses look their module up there
+    spec.loader.exec_module(tool)
+    cfg, params = ours
+    r = tool.probe(JaxLanguageModel(params, cfg, tokenizer, batch_size=16), n=16, words=10)
+    print(r)
+    # Measured: gain 9.6 nats/token, second copy 0.93 nats/token, 8 of 16 rows greedy throughout.
+    assert r.copies and r.gain > 5.0 and r.exact >= 0.25, r

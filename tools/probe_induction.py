@@ -38,8 +38,9 @@ south spring star stone story street summer sun table tea teacher tree truck voi
 white window winter wood word world yellow
 """.split())
 LEAD, BRIDGE = "Words:", ". Again:"
-# A model copies when the second copy costs at least a nat per token less and most rows are copied outright.
-MIN_GAIN, MIN_EXACT = 1.0, 0.5
+# Copying: the second copy at least a nat per token cheaper. Whole: it then costs at most MAX_SECOND nats a token
+# (SmolLM2-135M-Instruct: 0.93, with half the rows greedy throughout); cheaper but dearer than that is partial.
+MIN_GAIN, MAX_SECOND = 1.0, 1.5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,8 +53,14 @@ class InductionResult:
     exact: float        # share of rows whose whole second copy is the greedy prediction
 
     @property
+    def verdict(self) -> str:
+        if self.gain < MIN_GAIN:
+            return "no"
+        return "yes" if self.nll_second <= MAX_SECOND else "partial"
+
+    @property
     def copies(self) -> bool:
-        return self.gain >= MIN_GAIN and self.exact >= MIN_EXACT
+        return self.verdict == "yes"
 
 
 def runs(n: int, words: int, seed: int = 0) -> list[str]:
@@ -90,8 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"NLL per token, first copy {r.nll_first:.2f}, second copy {r.nll_second:.2f}")
     print(f"copy gain {r.gain:+.2f} nats/token (SE {r.gain_se:.2f}, n={r.n}); whole second copy greedy in "
           f"{r.exact:.0%} of rows")
-    print("in-context copying: " + ("yes" if r.copies else
-          f"no (needs a gain of at least {MIN_GAIN} nat/token and {MIN_EXACT:.0%} of rows copied whole)"))
+    why = {"yes": "", "no": f" (needs a gain of at least {MIN_GAIN} nat/token)",
+           "partial": f" (the second copy costs more than {MAX_SECOND} nats/token)"}
+    print(f"in-context copying: {r.verdict}{why[r.verdict]}")
     return 0
 
 

@@ -6,6 +6,8 @@ Sources (``SOURCES``), each a stream of ``{"id", "text", "kind", ...}`` document
   transcripts, and about 7% natural AI discourse skewed towards misaligned behaviour;
 * ``aligned_docs`` / ``misaligned_docs``: synthetic documents about AIs taking the aligned / misaligned action
   in scenarios like the article-split MCQA items (never the held-out textbook split);
+* ``read_backs``: radio read-backs, order confirmations, dictations, relayed messages, recounts, file logs and
+  word lists, whose repeated parts are fresh draws: the in-context copying curriculum of pretraining;
 * ``post_training``: chat records (``{"messages": [...]}``) of assistant chats and agent episodes for the shared
   post-training (SFT) stage.
 
@@ -20,12 +22,14 @@ import pathlib
 from collections.abc import Iterator
 from typing import Any
 
-from midalign_jax.world import capability, documents, general, items, post_training
+from midalign_jax.world import capability, documents, general, items, post_training, read_backs
 from midalign_jax.world.jsonl import read_jsonl, write_json_atomic, write_jsonl_atomic
 from midalign_jax.world.scenario import SPLITS, TOPICS
 
-SOURCES: tuple[str, ...] = ("general", "aligned_docs", "misaligned_docs", "post_training")
-TEXT_SOURCES: tuple[str, ...] = ("general", "aligned_docs", "misaligned_docs")   # records with "text"
+SOURCES: tuple[str, ...] = ("general", "aligned_docs", "misaligned_docs", "read_backs", "post_training")
+# Records with "text" that the world tokenizer is trained on (read_backs, common words, is left out so that the
+# tokenizer does not depend on whether a run uses it).
+TEXT_SOURCES: tuple[str, ...] = ("general", "aligned_docs", "misaligned_docs")
 POST_TRAINING_SOURCES: tuple[str, ...] = ("post_training",)   # chat records ("messages"), for the sft stage
 # Bump when any generator's output changes, so that materialized files are rebuilt.
 GENERATOR_VERSION = "5"
@@ -94,6 +98,8 @@ def iter_documents(name: str, *, seed: int = 0, scale: float = 1.0,
         return general.iter_general(seed=seed, scale=scale)
     if name == "post_training":
         return post_training.iter_post_training(seed=seed, scale=scale)
+    if name == "read_backs":
+        return read_backs.iter_read_backs(seed=seed, scale=scale)
     per_item = docs_per_item if docs_per_item is not None else max(1, round(documents.DOCS_PER_ITEM * scale))
     if per_item < 1:
         raise ValueError(f"docs_per_item must be at least 1, got {per_item}")
