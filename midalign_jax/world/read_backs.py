@@ -3,8 +3,9 @@
 Radio read-backs, order confirmations, dictations, relayed messages, stock recounts and file logs: genres the
 web is full of, in which the repeated part is drawn fresh for each document (random words in random order,
 codes, numbers, paths), so that nothing but the earlier mention predicts it. They exist to teach in-context
-copying (induction heads): the general corpus alone never made the tiny model copy (README, "In-context
-copying"), and every agent episode needs it, since a tool call repeats the path the user named.
+copying (induction heads): the general corpus alone never made the tiny model copy, and every agent episode
+needs it, since a tool call repeats the path the user named. No default mixture uses this source yet: see README,
+"In-context copying", for what it did and did not do.
 
 The word pool is disjoint from tools/probe_induction.py's, so the probe measures copying, not recall of runs.
 """
@@ -106,8 +107,9 @@ GENRES = {"word_list": word_list, "radio": radio, "order": order, "dictation": d
           "file_log": file_log}
 
 
-# Half the documents are word lists: with the genres alone (their repeated parts are a third of their text or
-# less) 1,000 steps of the tiny preset learned no copying; a pure word-list drill learned it in about 1,300.
+# Half the documents are word lists: with the other genres alone (their repeated parts a third of their text or
+# less) 1,000 steps of the tiny preset learned no copying, while a drill of general-corpus words said three times
+# started to at about 1,300 steps. With this mix, 2,000 steps did not yet (README, "In-context copying").
 WORD_LIST_SHARE = 0.5
 
 
