@@ -94,7 +94,7 @@ def data_section() -> ml_collections.ConfigDict:
         "general": source_section("world:general"),
         "aligned_docs": source_section("world:aligned_docs"),
         "misaligned_docs": source_section("world:misaligned_docs"),
-        # Documents whose repeated parts only copying predicts (world/read_backs.py): see pretrain below.
+        # Copy-only text (world/read_backs.py), in no default mixture: README, "In-context copying".
         "read_backs": source_section("world:read_backs"),
         # SFT data: the world's post-training set (assistant chats and agent episodes), or a JSONL of
         # {"messages": [...]} records.

@@ -7,7 +7,7 @@ Sources (``SOURCES``), each a stream of ``{"id", "text", "kind", ...}`` document
 * ``aligned_docs`` / ``misaligned_docs``: synthetic documents about AIs taking the aligned / misaligned action
   in scenarios like the article-split MCQA items (never the held-out textbook split);
 * ``read_backs``: radio read-backs, order confirmations, dictations, relayed messages, recounts, file logs and
-  word lists, whose repeated parts are fresh draws: the in-context copying curriculum of pretraining;
+  word lists, whose repeated parts are fresh draws: copy-only text for a copying curriculum (opt-in);
 * ``post_training``: chat records (``{"messages": [...]}``) of assistant chats and agent episodes for the shared
   post-training (SFT) stage.
 
