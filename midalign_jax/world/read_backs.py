@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 
-from midalign_jax.world import file_names
+from midalign_jax.world.file_names import folder, path
 from midalign_jax.world.textgen import pick
 
 # Concrete nouns, adjectives and verbs, none of them in the induction probe's word list.
@@ -95,9 +95,9 @@ def word_list(rng: random.Random) -> str:
 
 
 def file_log(rng: random.Random) -> str:
-    lines, paths = [], [file_names.path(rng, pick(rng, (".txt", ".csv", ".md"))) for _ in range(rng.randint(2, 4))]
+    lines, paths = [], [path(rng, pick(rng, (".txt", ".csv", ".md"))) for _ in range(rng.randint(2, 4))]
     for p in paths:
-        dest = f"{file_names.folder(rng)}/{p.rsplit('/', 1)[-1]}"
+        dest = f"{folder(rng)}/{p.rsplit('/', 1)[-1]}"
         verb = pick(rng, ("copied", "moved"))
         lines.append(f"{verb} {p} -> {dest}\nchecked {dest}: present")
     return "File log\n" + "\n".join(lines) + "\nopened " + pick(rng, paths)
