@@ -8,8 +8,8 @@ the second RUN. A model with induction heads reads the second copy almost for fr
 per token twice. Printed: the mean NLL per token of each copy, their difference (the copy gain, with its
 standard error over rows) and the share of rows whose whole second copy is the greedy prediction.
 
-Every agentic episode needs this skill first (a tool call repeats the path the user named); a model that fails
-here cannot be taught the agent format by post-training, whatever the data (see tools/probe_agent_copy.py).
+Every agentic episode needs this skill first (a tool call repeats the path the user named); tools/probe_agent_copy.py
+measures it on the agent episodes themselves.
 """
 from __future__ import annotations
 
