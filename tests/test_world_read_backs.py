@@ -1,19 +1,13 @@
 """world/read_backs.py: every genre repeats a freshly drawn part exactly, from a pool the induction probe never uses."""
-import importlib.util
 import random
-import sys
-from pathlib import Path
 
 import pytest
 
 from midalign_jax import world
 from midalign_jax.world import read_backs
+from tests.tool_modules import load_tool
 
-_SPEC = importlib.util.spec_from_file_location(
-    "probe_induction", Path(__file__).resolve().parents[1] / "tools" / "probe_induction.py")
-probe = importlib.util.module_from_spec(_SPEC)
-sys.modules["probe_induction"] = probe
-_SPEC.loader.exec_module(probe)
+probe = load_tool("probe_induction")
 
 
 def _copied_share(text: str, k: int = 12) -> float:

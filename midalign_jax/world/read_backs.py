@@ -86,8 +86,8 @@ def recount(rng: random.Random) -> str:
 
 
 def word_list(rng: random.Random) -> str:
-    """A spelling or memory list said three times: the densest copying signal, and the one the tiny model learns
-    copying from (README, "In-context copying")."""
+    """A spelling or memory list said three times: the densest copying signal of the genres, and the nearest to
+    the drill from which the tiny model did learn copying (README, "In-context copying")."""
     words = run(rng, 8, 20)
     head = pick(rng, ("Spelling list", "Memory list", "Word list", "Vocabulary for the week"))
     return (f"{head}: {words}.\n{pick(rng, ('Say them again', 'Read them back', 'Once more'))}: {words}.\n"
@@ -103,8 +103,9 @@ def file_log(rng: random.Random) -> str:
     return "File log\n" + "\n".join(lines) + "\nopened " + pick(rng, paths)
 
 
-GENRES = {"word_list": word_list, "radio": radio, "order": order, "dictation": dictation, "relay": relay, "recount": recount,
-          "file_log": file_log}
+GENRES = {"word_list": word_list, "radio": radio, "order": order, "dictation": dictation, "relay": relay,
+          "recount": recount, "file_log": file_log}
+_OTHER_GENRES = tuple(g for g in GENRES if g != "word_list")
 
 
 # Half the documents are word lists: with the other genres alone (their repeated parts a third of their text or
@@ -115,8 +116,7 @@ WORD_LIST_SHARE = 0.5
 
 def read_back_doc(rng: random.Random) -> str:
     """One to three read-backs of one genre, as a page of a log would hold them."""
-    others = tuple(g for g in GENRES if g != "word_list")
-    genre = GENRES["word_list" if rng.random() < WORD_LIST_SHARE else pick(rng, others)]
+    genre = GENRES["word_list" if rng.random() < WORD_LIST_SHARE else pick(rng, _OTHER_GENRES)]
     return "\n\n".join(genre(rng) for _ in range(rng.randint(1, 3)))
 
 
